@@ -1,0 +1,67 @@
+import { parseArgs } from "node:util";
+import { configPathFrom, loadConfig } from "../config/load-config.js";
+import { isFailoverError } from "../domain/failover-error.js";
+import { type CliIo, exitCodes } from "./cli-io.js";
+
+const usage = `Usage:
+  failover-api serve [--config F] [--host H] [--port 8080]
+  failover-api demo [--port 8080]
+  failover-api services | status <svc> | history <svc>
+  failover-api promote <svc> | demote <svc> [--dry-run] [--force] [--reason R]
+  failover-api evacuate <node> [--dry-run] [--force] [--reason R]
+  failover-api doctor [--config F]
+  failover-api config validate [F]
+`;
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "config":
+        return await configCommand(rest, io);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        io.stdout.write(usage);
+        return command === undefined ? exitCodes.usage : exitCodes.ok;
+      default:
+        io.stderr.write(`failover-api: unknown command "${command}"\n${usage}`);
+        return exitCodes.usage;
+    }
+  } catch (error) {
+    if (isFailoverError(error)) {
+      io.stderr.write(`failover-api: ${error.message}\n`);
+      return error.code === "CONFIG_INVALID" || error.code === "INVALID_INPUT"
+        ? exitCodes.usage
+        : exitCodes.failed;
+    }
+    throw error;
+  }
+}
+
+async function configCommand(argv: string[], io: CliIo): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: "string" } },
+  });
+  if (positionals[0] !== "validate" || positionals.length > 2) {
+    io.stderr.write(`failover-api config: expected "validate [FILE]"\n`);
+    return exitCodes.usage;
+  }
+  const path = configPathFrom(positionals[1] ?? values.config, io.env);
+  try {
+    const config = await loadConfig(path);
+    io.stdout.write(`${path}: valid (${config.services.length} services)\n`);
+    return exitCodes.ok;
+  } catch (error) {
+    if (isFailoverError(error) && error.code === "CONFIG_INVALID") {
+      const errors = (error.details.errors as string[] | undefined) ?? [error.message];
+      for (const line of errors) io.stdout.write(`${line}\n`);
+      io.stderr.write(`${path}: invalid (${errors.length} ${errors.length === 1 ? "error" : "errors"})\n`);
+      return exitCodes.usage;
+    }
+    throw error;
+  }
+}

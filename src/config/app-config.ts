@@ -1,0 +1,17 @@
+import type { ServiceSpec } from "../domain/service-spec.js";
+import type { RawConfig } from "./config-schema.js";
+
+/** The validated configuration with defaults applied to every service. */
+export interface AppConfig {
+  /** Absolute path of the file it was loaded from, or a label such as `<demo>`. */
+  source: string;
+  git: RawConfig["git"] & { fetchIntervalSeconds: number };
+  cluster: RawConfig["cluster"];
+  auth: RawConfig["auth"];
+  automation: RawConfig["automation"];
+  services: ServiceSpec[];
+}
+
+export function findService(config: AppConfig, name: string): ServiceSpec | undefined {
+  return config.services.find((s) => s.name === name);
+}

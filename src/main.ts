@@ -1,0 +1,6 @@
+import { runCli } from "./cli/run-cli.js";
+
+/** Composition root: the executable's entry. Returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  return runCli(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env });
+}
