@@ -17,8 +17,10 @@ export function parseConfig(text: string, source: string): AppConfig {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const errors = doc.errors.map((e) => {
-      const line = e.linePos?.[0];
-      return `${line ? `line ${line.line} column ${line.col}` : "(yaml)"}: ${e.message.split("\n")[0]}`;
+      const before = text.slice(0, e.pos[0]);
+      const line = before.split("\n").length;
+      const col = e.pos[0] - before.lastIndexOf("\n");
+      return `line ${line} column ${col}: ${e.message.split("\n")[0] ?? ""}`;
     });
     throw invalid(source, errors);
   }
@@ -54,10 +56,7 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   }
   if (issue.code === "invalid_type" && issue.message.includes("received undefined"))
     return [`${at}: required`];
-  if (issue.code === "invalid_value" || issue.code === "invalid_union") {
-    return [`${at}: ${issue.message.replace(/^Invalid input: /, "")}`];
-  }
-  return [`${at}: ${issue.message.replace(/^Invalid input: /, "")}`];
+  return [`${at}: ${issue.message.replace(/^Invalid (input|option): /, "")}`];
 }
 
 function resolveService(raw: RawConfig, s: RawService, at: string, errors: string[]): ServiceSpec {

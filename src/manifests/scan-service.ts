@@ -29,6 +29,8 @@ export function scanService(
   const references = new Map<string, Reference>();
   const documentsByFile = new Map<string, { text: string; documents: ManifestDocument[] }>();
   const vctHits = new Map<string, string>();
+  // Claim pairs seen at a claim position, even if refused there (no "not referenced" noise then).
+  const seenPairs = new Set<number>();
   const ctx = { spec, claimIndex: claimIndexOf(spec) };
 
   for (const file of filesOf(spec)) {
@@ -46,6 +48,7 @@ export function scanService(
     for (const d of parsed.documents) {
       const candidates = spec.files.includes(file) ? findCandidates(d, ctx) : [];
       candidates.push(...editCandidates(spec, file, d, refusals));
+      for (const c of candidates) if (c.pairIndex !== undefined) seenPairs.add(c.pairIndex);
       addReferences(file, text, d, candidates, references, refusals);
       for (const [claim, where] of volumeClaimTemplateHits(spec, file, text, d)) vctHits.set(claim, where);
     }
@@ -62,7 +65,8 @@ export function scanService(
   }
   const replication = scanReplication(spec, documentsByFile, refusals);
   for (const ref of replication.references) references.set(`${ref.file}:${ref.start}:${ref.end}`, ref);
-  checkClaimsFound(spec, [...references.values()], vctHits, refusals);
+  const anyFileMissing = filesOf(spec).some((f) => files.get(f) === undefined);
+  if (!anyFileMissing) checkClaimsFound(spec, seenPairs, vctHits, refusals);
 
   const sorted = [...references.values()].sort((a, b) =>
     a.file === b.file ? a.start - b.start : a.file < b.file ? -1 : 1,
@@ -126,13 +130,12 @@ function addReferences(
 
 function checkClaimsFound(
   spec: ServiceSpec,
-  references: Reference[],
+  seenPairs: ReadonlySet<number>,
   vctHits: Map<string, string>,
   refusals: string[],
 ): void {
   spec.claims.forEach((pair, i) => {
-    const found = references.some((r) => r.kind === "claim" && r.values.primary === pair.primary);
-    if (found) return;
+    if (seenPairs.has(i)) return;
     const vct = vctHits.get(pair.primary) ?? vctHits.get(pair.backup);
     if (vct) {
       refusals.push(
