@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../domain/duration.js";
+import { workloadKinds } from "../domain/service-spec.js";
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const serviceName = z.string().regex(dnsLabel, "must be a DNS-1123 label (lowercase letters, digits, '-')");
@@ -29,7 +30,7 @@ const service = z.strictObject({
   namespace: serviceName,
   workload: z
     .strictObject({
-      kind: z.enum(["Deployment", "StatefulSet", "HelmRelease"]).default("Deployment"),
+      kind: z.enum(workloadKinds).default("Deployment"),
       name: nonEmpty,
     })
     .optional(),

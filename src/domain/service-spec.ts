@@ -33,7 +33,7 @@ export interface ExplicitEdit {
 export interface ServiceSpec {
   name: string;
   namespace: string;
-  workload: { kind: "Deployment" | "StatefulSet" | "HelmRelease"; name: string };
+  workload: { kind: WorkloadKind; name: string };
   files: string[];
   claims: ClaimPair[];
   primaryNode: string;
@@ -50,3 +50,14 @@ export function targetRoleOf(action: "promote" | "demote"): TargetRole {
 export function nodeOfRole(spec: ServiceSpec, role: TargetRole): string {
   return role === "backup" ? spec.backupNode : spec.primaryNode;
 }
+
+export const workloadKinds = [
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "Job",
+  "CronJob",
+  "Pod",
+  "HelmRelease",
+] as const;
+export type WorkloadKind = (typeof workloadKinds)[number];
