@@ -1,0 +1,77 @@
+import type { Check } from "../domain/check.js";
+import type { Role, TargetRole } from "../domain/service-spec.js";
+
+/** API shapes of SPEC §7 (the HTTP layer's schemas mirror these exactly). */
+export interface ClaimState {
+  primary: string;
+  backup: string;
+  active: string | null;
+}
+
+export interface ServiceSummary {
+  name: string;
+  namespace: string;
+  role: Role;
+  activeNode: string | null;
+  primaryNode: string;
+  backupNode: string;
+  claims: ClaimState[];
+  problems: string[];
+}
+
+export interface Operation {
+  commit: string;
+  action: "promote" | "demote" | "evacuate";
+  services: string[];
+  actor: string;
+  reason: string;
+  at: string;
+  forced: boolean;
+  requestId: string;
+}
+
+export interface Progress {
+  pushedAt: string | null;
+  fluxAppliedAt: string | null;
+  runningAt: string | null;
+  runningNode: string | null;
+}
+
+export interface OperationWithProgress extends Operation {
+  progress: Progress | null;
+}
+
+export interface OperationResult {
+  name: string;
+  action: "promote" | "demote";
+  dryRun: boolean;
+  changed: boolean;
+  from: Role;
+  to: TargetRole;
+  diff: string;
+  files: string[];
+  checks: Check[];
+  commit: string | null;
+  forced: boolean;
+}
+
+export interface EvacuateResult {
+  node: string;
+  action: "evacuate";
+  dryRun: boolean;
+  changed: boolean;
+  services: string[];
+  skipped: { name: string; reason: string }[];
+  diff: string;
+  checks: Record<string, Check[]>;
+  commit: string | null;
+  forced: boolean;
+}
+
+export interface OperationOptions {
+  dryRun?: boolean;
+  force?: boolean;
+  reason?: string | undefined;
+  actor: string;
+  requestId: string;
+}
