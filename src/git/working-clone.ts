@@ -1,0 +1,345 @@
+import { randomUUID } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { FailoverError, isFailoverError } from "../domain/failover-error.js";
+import { resolveForRead, resolveForWrite } from "./clone-paths.js";
+import { isDirectory, removeInterruptedClones, removeStaleLocks, samePath } from "./clone-recovery.js";
+import { actionTrailer, basicRegexEscape, historyFormat, parseHistory } from "./commit-history.js";
+import type { HistoryCommit } from "./commit-history.js";
+import { runGit } from "./git-command.js";
+import type { GitResult } from "./git-command.js";
+import type { GitCredentials } from "./git-credentials.js";
+import { silentGitLogger } from "./git-logger.js";
+import type { GitLogger } from "./git-logger.js";
+import { remoteDisplayName, remoteHost } from "./git-remote.js";
+
+export interface WorkingCloneOptions {
+  url: string;
+  branch: string;
+  dataDir: string;
+  credentials: GitCredentials;
+  author: { name: string; email: string };
+  logger?: GitLogger;
+  /** Per git command; network commands that exceed it fail as GIT_UNREACHABLE. */
+  timeoutMs?: number;
+}
+
+export interface HistoryOptions {
+  /** At most this many commits (default 50). */
+  limit?: number;
+  /** Only commits with a `Failover-Service: <service>` trailer. */
+  service?: string;
+}
+
+export type PushOutcome = "pushed" | "rejected";
+
+const cloneDirName = "repo";
+const cloningPrefix = "repo.cloning-";
+// Failures that say nothing about the clone itself; re-cloning would not help.
+const remoteProblems = new Set(["GIT_UNREACHABLE", "GIT_AUTH", "GIT_HOST_KEY", "GIT_REPO_NOT_FOUND"]);
+
+/**
+ * The persistent working clone of the GitOps repository. Its git commands never overlap (each
+ * public method waits for the previous one); callers still queue whole operations
+ * (sync → commit → push) themselves, because those must not interleave either.
+ */
+export class WorkingClone {
+  readonly directory: string;
+  readonly remote: string;
+  readonly #options: WorkingCloneOptions;
+  readonly #logger: GitLogger;
+  readonly #remoteRef: string;
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(options: WorkingCloneOptions) {
+    this.#options = options;
+    this.#logger = options.logger ?? silentGitLogger;
+    this.directory = join(options.dataDir, cloneDirName);
+    this.remote = remoteDisplayName(options.url);
+    this.#remoteRef = `refs/remotes/origin/${options.branch}`;
+  }
+
+  /** Makes the clone exist and match origin/<branch> exactly (clean tree); returns its head. */
+  sync(): Promise<{ head: string }> {
+    return this.#exclusive("sync", async () => {
+      await removeInterruptedClones(this.#options.dataDir, cloningPrefix, this.#logger);
+      if (await this.#isHealthy()) {
+        try {
+          await this.#git([
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "origin",
+            `+refs/heads/${this.#options.branch}:${this.#remoteRef}`,
+          ]);
+          await this.#resetToRemote();
+          return { head: await this.#head() };
+        } catch (error) {
+          if (isFailoverError(error) && remoteProblems.has(error.code)) {
+            await this.#resetToRemote().catch(() => undefined);
+            throw error;
+          }
+          this.#logger.warn("Working clone is damaged; cloning again", { reason: String(error) });
+        }
+      }
+      await this.#clone();
+      return { head: await this.#head() };
+    });
+  }
+
+  /** A repo-relative file from the working tree, or undefined when it does not exist. */
+  readFile(path: string): Promise<string | undefined> {
+    return this.#exclusive("read", async () => {
+      const real = await resolveForRead(this.directory, path);
+      if (real === undefined) return undefined;
+      try {
+        return await readFile(real, "utf8");
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code === "EISDIR")
+          throw new FailoverError("MANIFEST_UNSUPPORTED", `Repository path "${path}" is a directory`, {
+            cause,
+          });
+        throw cause;
+      }
+    });
+  }
+
+  /** Writes exactly these files, commits exactly them as the configured identity; returns the sha. */
+  commit(files: ReadonlyMap<string, string>, message: string): Promise<string> {
+    return this.#exclusive("commit", async () => {
+      if (files.size === 0) throw new FailoverError("INTERNAL", "commit() needs at least one file");
+      for (const [path, content] of files)
+        await writeFile(await resolveForWrite(this.directory, path), content, "utf8");
+      const paths = [...files.keys()];
+      // Literal pathspecs: a file name like ":(glob)*" must mean that file, not a pattern.
+      await this.#git(["--literal-pathspecs", "add", "--", ...paths]);
+      const staged = await this.#git(["--literal-pathspecs", "diff", "--cached", "--quiet", "--", ...paths], {
+        okExitCodes: [1],
+      });
+      if (staged.exitCode === 0)
+        throw new FailoverError("GIT_FAILED", "Nothing to commit: the files already have this content", {
+          details: { paths },
+        });
+      const { name, email } = this.#options.author;
+      const signingKey = this.#options.credentials.signingKeyFile;
+      const signing =
+        signingKey === undefined ? [] : ["-c", "gpg.format=ssh", "-c", `user.signingkey=${signingKey}`];
+      await this.#git(
+        [
+          "-c",
+          `user.name=${name}`,
+          "-c",
+          `user.email=${email}`,
+          ...signing,
+          // --cleanup=whitespace keeps lines starting with "#" (a reason may start with one).
+          "commit",
+          "--quiet",
+          "--no-verify",
+          "--cleanup=whitespace",
+          ...(signingKey === undefined ? [] : ["-S"]),
+          "-F",
+          "-",
+        ],
+        {
+          input: message,
+          env: {
+            GIT_AUTHOR_NAME: name,
+            GIT_AUTHOR_EMAIL: email,
+            GIT_COMMITTER_NAME: name,
+            GIT_COMMITTER_EMAIL: email,
+          },
+        },
+      );
+      return this.#head();
+    });
+  }
+
+  /**
+   * Pushes HEAD to the branch as a fast-forward only (never forced: the remote's acceptance is
+   * the compare-and-swap between replicas). "rejected" means someone else pushed first.
+   */
+  push(): Promise<PushOutcome> {
+    return this.#exclusive("push", async () => {
+      try {
+        await this.#git(["push", "--quiet", "origin", `HEAD:refs/heads/${this.#options.branch}`]);
+      } catch (error) {
+        if (isFailoverError(error) && error.code === "GIT_PUSH_REJECTED") {
+          this.#logger.info("Push rejected: the branch moved on", { remote: this.remote });
+          return "rejected";
+        }
+        throw error;
+      }
+      // The remote now has HEAD; recording it keeps log() and resetToRemote() current without a fetch.
+      await this.#git(["update-ref", this.#remoteRef, "HEAD"]);
+      this.#logger.info(`Pushed changes to ${remoteHost(this.#options.url)}`, {
+        remote: this.remote,
+        branch: this.#options.branch,
+        head: await this.#head(),
+      });
+      return "pushed";
+    });
+  }
+
+  /** Checks that a push would be accepted (reachability, credentials, write access), for `doctor`. */
+  pushDryRun(): Promise<PushOutcome> {
+    return this.#exclusive("push --dry-run", async () => {
+      try {
+        await this.#git([
+          "push",
+          "--dry-run",
+          "--quiet",
+          "origin",
+          `HEAD:refs/heads/${this.#options.branch}`,
+        ]);
+        return "pushed";
+      } catch (error) {
+        if (isFailoverError(error) && error.code === "GIT_PUSH_REJECTED") return "rejected";
+        throw error;
+      }
+    });
+  }
+
+  /** Drops local commits and changes: the tree becomes origin/<branch> as last fetched. */
+  resetToRemote(): Promise<void> {
+    return this.#exclusive("reset", () => this.#resetToRemote());
+  }
+
+  /** failover-api's commits on origin/<branch>, newest first, read back from their trailers. */
+  log(options: HistoryOptions = {}): Promise<HistoryCommit[]> {
+    return this.#exclusive("log", async () => {
+      const limit = options.limit ?? 50;
+      const filters = [`--grep=^${actionTrailer}:`];
+      if (options.service !== undefined)
+        filters.push(`--grep=^Failover-Service: *${basicRegexEscape(options.service)} *$`, "--all-match");
+      const found: HistoryCommit[] = [];
+      // --grep is a cheap prefilter over all of history; the trailer check is the real filter,
+      // so page until enough commits pass it.
+      for (let skip = 0; found.length < limit; skip += limit) {
+        const { stdout } = await this.#git([
+          "log",
+          `--format=${historyFormat}`,
+          `--max-count=${limit}`,
+          `--skip=${skip}`,
+          ...filters,
+          "--end-of-options",
+          this.#remoteRef,
+        ]);
+        const page = parseHistory(stdout);
+        for (const commit of page) {
+          const services = commit.trailers["Failover-Service"] ?? [];
+          if (commit.trailers[actionTrailer] === undefined) continue;
+          if (options.service !== undefined && !services.includes(options.service)) continue;
+          if (found.length < limit) found.push(commit);
+        }
+        if (page.length < limit) break;
+      }
+      return found;
+    });
+  }
+
+  /** The committer time (strict ISO 8601) of a commit, e.g. a promote commit for `reverse-synced`. */
+  commitTime(rev: string): Promise<string> {
+    return this.#exclusive("log", async () => {
+      const { stdout } = await this.#git(["log", "-1", "--format=%cI", "--end-of-options", rev]);
+      return stdout.trim();
+    });
+  }
+
+  /** The sha HEAD points at. */
+  head(): Promise<string> {
+    return this.#exclusive("rev-parse", () => this.#head());
+  }
+
+  async #head(): Promise<string> {
+    return (await this.#git(["rev-parse", "--verify", "HEAD^{commit}"])).stdout.trim();
+  }
+
+  async #resetToRemote(): Promise<void> {
+    await removeStaleLocks(join(this.directory, ".git"), this.#logger);
+    const branch = this.#options.branch;
+    // checkout -B also repairs a clone whose local branch differs from the configured one.
+    await this.#git(["checkout", "--quiet", "--force", "--no-track", "-B", branch, this.#remoteRef]);
+    await this.#git(["reset", "--quiet", "--hard", this.#remoteRef]);
+    await this.#git(["clean", "-ffdxq"]);
+  }
+
+  async #isHealthy(): Promise<boolean> {
+    if (!(await isDirectory(this.directory))) return false;
+    await removeStaleLocks(join(this.directory, ".git"), this.#logger);
+    try {
+      // The directory must be a repository of its own, not a subdirectory of some other one.
+      const gitDir = (await this.#git(["rev-parse", "--absolute-git-dir"])).stdout.trim();
+      if (!(await samePath(gitDir, join(this.directory, ".git")))) throw new Error("not a repository");
+      const url = (await this.#git(["config", "--get", "remote.origin.url"])).stdout.trim();
+      if (url === this.#options.url) return true;
+      this.#logger.warn("Working clone points at another remote; cloning again", { remote: this.remote });
+    } catch {
+      this.#logger.warn("Working clone is not a git repository; cloning again", { dir: this.directory });
+    }
+    await rm(this.directory, { recursive: true, force: true });
+    return false;
+  }
+
+  async #clone(): Promise<void> {
+    await rm(this.directory, { recursive: true, force: true });
+    await mkdir(this.#options.dataDir, { recursive: true });
+    // Clone beside the final place and rename: a killed clone never looks like a clone.
+    const staging = join(this.#options.dataDir, `${cloningPrefix}${randomUUID()}`);
+    try {
+      await this.#git(
+        [
+          "clone",
+          "--quiet",
+          "--no-tags",
+          "--single-branch",
+          "--branch",
+          this.#options.branch,
+          "--config",
+          "gc.autoDetach=false",
+          "--",
+          this.#options.url,
+          staging,
+        ],
+        { cwd: this.#options.dataDir },
+      );
+      await rename(staging, this.directory);
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+    this.#logger.info("Cloned the GitOps repository", { remote: this.remote, branch: this.#options.branch });
+  }
+
+  #git(
+    args: string[],
+    extra: { input?: string; env?: Record<string, string>; okExitCodes?: number[]; cwd?: string } = {},
+  ): Promise<GitResult> {
+    return runGit(args, {
+      credentials: this.#options.credentials,
+      remote: this.remote,
+      cwd: extra.cwd ?? this.directory,
+      ...(extra.input === undefined ? {} : { input: extra.input }),
+      ...(extra.env === undefined ? {} : { env: extra.env }),
+      ...(extra.okExitCodes === undefined ? {} : { okExitCodes: extra.okExitCodes }),
+      ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }),
+    });
+  }
+
+  #exclusive<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      try {
+        return await work();
+      } catch (error) {
+        this.#logger.error("Git operation failed", {
+          operation,
+          remote: this.remote,
+          code: isFailoverError(error) ? error.code : "INTERNAL",
+          reason: error instanceof Error ? error.message : String(error),
+        });
+        throw error;
+      }
+    };
+    const result = this.#tail.then(run, run);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}
