@@ -16,8 +16,8 @@ export interface CommitMessageInput {
  * characters, so nothing can forge a trailer or a second paragraph.
  */
 export function sanitizeReason(reason: string | undefined, fallback: string): string {
-  // eslint-disable-next-line no-control-regex
   const oneLine = (reason ?? "")
+    // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
     .replace(/\s+/g, " ")
     .trim();

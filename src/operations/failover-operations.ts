@@ -110,13 +110,13 @@ export class FailoverOperations {
     return commits.map(operationFromCommit).filter((o): o is Operation => o !== undefined);
   }
 
-  switchService(
+  async switchService(
     name: string,
     action: "promote" | "demote",
     options: OperationOptions,
   ): Promise<OperationResult> {
     this.#requireService(name);
-    return this.#run(action, [name], options, async (snapshot) => {
+    return this.#run(action, [name], options, (snapshot) => {
       const state = snapshot.services.get(name);
       if (!state) throw new FailoverError("SERVICE_NOT_FOUND", `unknown service "${name}"`);
       const lastPromoteAt = action === "demote" ? lastPromote(snapshot, name) : null;
@@ -161,13 +161,13 @@ export class FailoverOperations {
     });
   }
 
-  evacuate(node: string, options: OperationOptions): Promise<EvacuateResult> {
+  async evacuate(node: string, options: OperationOptions): Promise<EvacuateResult> {
     const config = this.#deps.config();
     if (!config.services.some((s) => s.primaryNode === node || s.backupNode === node)) {
       throw new FailoverError("NODE_NOT_FOUND", `no service names node "${node}"`);
     }
     const names = config.services.filter((s) => s.primaryNode === node).map((s) => s.name);
-    return this.#run("evacuate", names, options, async (snapshot) => {
+    return this.#run("evacuate", names, options, (snapshot) => {
       const live = this.#deps.live();
       const included: PlannedService[] = [];
       const skipped: { name: string; reason: string }[] = [];
@@ -254,11 +254,11 @@ export class FailoverOperations {
     action: string,
     services: string[],
     options: OperationOptions,
-    plan: (snapshot: RepoSnapshot) => Promise<{
+    plan: (snapshot: RepoSnapshot) => {
       committable: Committable;
       node: string;
       build: (diff: string, files: string[], commit: string | null) => R;
-    }>,
+    },
   ): Promise<R> {
     const started = this.#deps.now().getTime();
     const log = this.#deps.logger.child({ requestId: options.requestId, action, services });
@@ -279,7 +279,7 @@ export class FailoverOperations {
             if (options.dryRun !== true)
               log.info("Starting backup failover", { attempt, revision: snapshot.revision });
           }
-          const planned = await plan(snapshot);
+          const planned = plan(snapshot);
           const { splices } = planned.committable;
           const changed = applySplices(snapshot.files, splices);
           const files = [...changed.keys()].sort();
