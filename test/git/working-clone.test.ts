@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -256,11 +256,9 @@ describe("WorkingClone over a real SSH server", () => {
     expect((await clone.sync()).head).toBe(head);
     expect(await git(["config", "--get", "remote.origin.url"], clone.directory)).toBe(server.url(repo));
 
+    // A clone killed half-way (left in its staging directory) and a clone whose .git is gone.
     await git(["init", "--quiet", join(dataDir, "repo.cloning-123")]);
-    await mkdir(join(dataDir, "repo"), { recursive: true });
-    await git(["rev-parse", "--git-dir"], clone.directory);
-    // A directory that is not a repository (e.g. the clone's .git was lost).
-    await import("node:fs/promises").then((fs) => fs.rm(join(clone.directory, ".git"), { recursive: true }));
+    await rm(join(clone.directory, ".git"), { recursive: true });
     expect((await clone.sync()).head).toBe(head);
     await expect(stat(join(dataDir, "repo.cloning-123"))).rejects.toThrow();
     expect(logs.filter((l) => l.message === "Cloned the GitOps repository")).toHaveLength(3);
