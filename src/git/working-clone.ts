@@ -297,6 +297,8 @@ export class WorkingClone {
       try {
         return await work();
       } catch (error) {
+        // Refused paths and the like are the caller's to report; this line is for git trouble.
+        if (isFailoverError(error) && !error.code.startsWith("GIT_")) throw error;
         this.#logger.error("Git operation failed", {
           operation,
           remote: this.remote,

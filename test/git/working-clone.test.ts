@@ -153,6 +153,32 @@ describe("WorkingClone over a real SSH server", () => {
     expect((await clone.sync()).head).toBe(head);
   });
 
+  it("gives up on a remote that accepts connections but never answers, killing ssh too", async () => {
+    const repo = await newRepo();
+    const { clone } = await makeClone(server, repo, { timeoutMs: 1500 });
+    const { head } = await clone.sync();
+    server.freeze();
+    try {
+      const started = Date.now();
+      const error = await failure(clone.sync());
+      expect(error.code).toBe("GIT_UNREACHABLE");
+      expect(error.message).toMatch(/timed out/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      server.thaw();
+    }
+    expect((await clone.sync()).head).toBe(head);
+  });
+
+  it("runs one git command at a time and explains a read before the first sync", async () => {
+    const repo = await newRepo();
+    const { clone } = await makeClone(server, repo);
+    expect((await failure(clone.readFile("apps/sonarr.yaml"))).message).toMatch(/sync\(\) first/);
+    const [a, b, text] = await Promise.all([clone.sync(), clone.sync(), clone.readFile("apps/sonarr.yaml")]);
+    expect(a.head).toBe(b.head);
+    expect(text).toBe("claimName: sonarr-config\n");
+  });
+
   it("refuses a host whose key does not match known_hosts", async () => {
     const repo = await newRepo();
     const { clone } = await makeClone(server, repo, { knownHostsFile: server.wrongKnownHostsFile });
