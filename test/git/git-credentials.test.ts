@@ -1,10 +1,10 @@
 import { createServer } from "node:http";
 import type { IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { isFailoverError } from "../../src/domain/failover-error.js";
 import type { FailoverError } from "../../src/domain/failover-error.js";
 import { runGit } from "../../src/git/git-command.js";
@@ -23,8 +23,15 @@ async function failure(promise: Promise<unknown>): Promise<FailoverError> {
   throw new Error("expected a FailoverError");
 }
 
+const cleanups: string[] = [];
+afterEach(async () => {
+  for (const dir of cleanups.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
 async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), "failover-cred-test-"));
+  const dir = await mkdtemp(join(tmpdir(), "failover-cred-test-"));
+  cleanups.push(dir);
+  return dir;
 }
 
 async function keyPair(dir: string): Promise<string> {

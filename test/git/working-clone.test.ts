@@ -1,13 +1,13 @@
 import { mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isFailoverError } from "../../src/domain/failover-error.js";
 import type { FailoverError } from "../../src/domain/failover-error.js";
 import { git, otherIdentity } from "../support/test-git.js";
 import { startSshGitServer } from "../support/ssh-git-server.js";
 import type { SshGitServer } from "../support/ssh-git-server.js";
-import { author, makeClone } from "../support/working-clone-fixture.js";
+import { author, makeClone as makeFixture } from "../support/working-clone-fixture.js";
 
 let server: SshGitServer;
 beforeAll(async () => {
@@ -16,6 +16,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.stop();
 });
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function makeClone(...args: Parameters<typeof makeFixture>): ReturnType<typeof makeFixture> {
+  const fixture = await makeFixture(...args);
+  cleanups.push(() => fixture.dispose());
+  return fixture;
+}
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 let repoCounter = 0;
 async function newRepo(files?: Record<string, string>): Promise<string> {
@@ -37,7 +54,7 @@ async function failure(promise: Promise<unknown>): Promise<FailoverError> {
 
 /** Another writer pushes a commit straight into the bare repository. */
 async function pushFromElsewhere(repo: string, path: string, content: string): Promise<string> {
-  const work = await mkdtemp(join(tmpdir(), "other-writer-"));
+  const work = await tempDir("other-writer-");
   await git(["clone", "--quiet", server.repoPath(repo), work]);
   await writeFile(join(work, path), content);
   await git(["add", "--", path], work);
@@ -226,7 +243,7 @@ describe("WorkingClone over a real SSH server", () => {
 
   it("copies a group-readable key to a private 0600 file and uses it", async () => {
     const repo = await newRepo();
-    const mounted = join(await mkdtemp(join(tmpdir(), "secret-mount-")), "identity");
+    const mounted = join(await tempDir("secret-mount-"), "identity");
     // Like a Kubernetes Secret volume: 0644 and no trailing newline.
     await writeFile(mounted, (await readFile(server.clientKeyFile, "utf8")).trimEnd(), { mode: 0o644 });
     const { clone, credentials } = await makeClone(server, repo, { sshKeyFile: mounted });
@@ -245,7 +262,7 @@ describe("WorkingClone over a real SSH server", () => {
     const repo = await newRepo();
     const { clone } = await makeClone(server, repo);
     await clone.sync();
-    const outside = join(await mkdtemp(join(tmpdir(), "outside-")), "secret.txt");
+    const outside = join(await tempDir("outside-"), "secret.txt");
     await writeFile(outside, "secret");
     await symlink(outside, join(clone.directory, "apps", "escape.yaml"));
     await symlink("sonarr.yaml", join(clone.directory, "apps", "alias.yaml"));
