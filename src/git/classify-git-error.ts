@@ -8,6 +8,11 @@ interface Rule {
   message: (remote: string, text: string) => string;
 }
 
+const either =
+  (...tests: ((text: string) => boolean)[]) =>
+  (text: string): boolean =>
+    tests.some((t) => t(text));
+
 const any =
   (...patterns: RegExp[]) =>
   (text: string): boolean =>
@@ -67,14 +72,17 @@ const rules: readonly Rule[] = [
   },
   {
     code: "GIT_REPO_NOT_FOUND",
-    test: any(
-      /Remote branch \S+ not found in upstream/i,
-      /couldn't find remote ref/i,
-      /does not appear to be a git repository/i,
-      /Repository not found/i,
-      /repository '[^']*' not found/i,
-      /The project you were looking for could not be found/i,
-      /(?<!command )not found/i,
+    test: either(
+      any(
+        /Remote branch \S+ not found in upstream/i,
+        /couldn't find remote ref/i,
+        /does not appear to be a git repository/i,
+        /Repository not found/i,
+        /repository '[^']*' not found/i,
+        /The project you were looking for could not be found/i,
+      ),
+      // git also warns "templates not found"; only an error line saying "not found" is about the repo.
+      (text: string) => /^(fatal|error|ERROR|remote):.*(?<!command )not found/im.test(text),
     ),
     message: (remote, text) => {
       const branch =

@@ -16,6 +16,16 @@ function isMissing(error: unknown): boolean {
   return code === "ENOENT" || code === "ENOTDIR";
 }
 
+async function cloneRoot(root: string): Promise<string> {
+  try {
+    return await realpath(root);
+  } catch (cause) {
+    throw new FailoverError("GIT_FAILED", `The working clone ${root} does not exist; sync() first`, {
+      cause,
+    });
+  }
+}
+
 function checkLexically(path: string): void {
   const problem = repoPathProblem(path);
   if (problem !== undefined) throw new FailoverError("MANIFEST_UNSUPPORTED", problem, { details: { path } });
@@ -30,7 +40,7 @@ function checkLexically(path: string): void {
  */
 export async function resolveForRead(root: string, path: string): Promise<string | undefined> {
   checkLexically(path);
-  const realRoot = await realpath(root);
+  const realRoot = await cloneRoot(root);
   let real: string;
   try {
     real = await realpath(join(realRoot, path));
@@ -48,7 +58,7 @@ export async function resolveForRead(root: string, path: string): Promise<string
  */
 export async function resolveForWrite(root: string, path: string): Promise<string> {
   checkLexically(path);
-  const realRoot = await realpath(root);
+  const realRoot = await cloneRoot(root);
   const target = join(realRoot, path);
   let ancestor = dirname(target);
   for (;;) {

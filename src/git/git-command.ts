@@ -25,6 +25,9 @@ export interface RunGitOptions {
 
 export const defaultGitTimeoutMs = 120_000;
 
+// A hung one of these means the remote (or the path to it) is not answering.
+const networkOperations = new Set(["clone", "fetch", "push", "ls-remote", "pull"]);
+
 // Only what git and ssh need is inherited; everything else about the host process stays out.
 const inheritedVariables = [
   "PATH",
@@ -108,16 +111,11 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
       const stdout = Buffer.concat(out).toString("utf8");
       const stderr = Buffer.concat(err).toString("utf8");
       if (timedOut) {
+        const message = `git ${operation} timed out after ${timeoutMs} ms`;
         reject(
-          classifyGitError(
-            `${stderr}\ngit ${operation} timed out after ${timeoutMs} ms`,
-            code,
-            options.remote,
-            {
-              operation,
-              secrets,
-            },
-          ),
+          networkOperations.has(operation)
+            ? classifyGitError(`${stderr}\n${message}`, code, options.remote, { operation, secrets })
+            : new FailoverError("GIT_FAILED", message, { details: { remote: options.remote, operation } }),
         );
         return;
       }

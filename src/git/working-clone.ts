@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { FailoverError, isFailoverError } from "../domain/failover-error.js";
 import { resolveForRead, resolveForWrite } from "./clone-paths.js";
 import { isDirectory, removeInterruptedClones, removeStaleLocks, samePath } from "./clone-recovery.js";
-import { actionTrailer, basicRegexEscape, historyFormat, parseHistory } from "./commit-history.js";
 import type { HistoryCommit } from "./commit-history.js";
 import { runGit } from "./git-command.js";
 import type { GitResult } from "./git-command.js";
@@ -12,6 +11,8 @@ import type { GitCredentials } from "./git-credentials.js";
 import { silentGitLogger } from "./git-logger.js";
 import type { GitLogger } from "./git-logger.js";
 import { remoteDisplayName, remoteHost } from "./git-remote.js";
+import { readHistory } from "./read-history.js";
+import type { HistoryOptions } from "./read-history.js";
 
 export interface WorkingCloneOptions {
   url: string;
@@ -22,13 +23,6 @@ export interface WorkingCloneOptions {
   logger?: GitLogger;
   /** Per git command; network commands that exceed it fail as GIT_UNREACHABLE. */
   timeoutMs?: number;
-}
-
-export interface HistoryOptions {
-  /** At most this many commits (default 50). */
-  limit?: number;
-  /** Only commits with a `Failover-Service: <service>` trailer. */
-  service?: string;
 }
 
 export type PushOutcome = "pushed" | "rejected";
@@ -206,35 +200,9 @@ export class WorkingClone {
 
   /** failover-api's commits on origin/<branch>, newest first, read back from their trailers. */
   log(options: HistoryOptions = {}): Promise<HistoryCommit[]> {
-    return this.#exclusive("log", async () => {
-      const limit = options.limit ?? 50;
-      const filters = [`--grep=^${actionTrailer}:`];
-      if (options.service !== undefined)
-        filters.push(`--grep=^Failover-Service: *${basicRegexEscape(options.service)} *$`, "--all-match");
-      const found: HistoryCommit[] = [];
-      // --grep is a cheap prefilter over all of history; the trailer check is the real filter,
-      // so page until enough commits pass it.
-      for (let skip = 0; found.length < limit; skip += limit) {
-        const { stdout } = await this.#git([
-          "log",
-          `--format=${historyFormat}`,
-          `--max-count=${limit}`,
-          `--skip=${skip}`,
-          ...filters,
-          "--end-of-options",
-          this.#remoteRef,
-        ]);
-        const page = parseHistory(stdout);
-        for (const commit of page) {
-          const services = commit.trailers["Failover-Service"] ?? [];
-          if (commit.trailers[actionTrailer] === undefined) continue;
-          if (options.service !== undefined && !services.includes(options.service)) continue;
-          if (found.length < limit) found.push(commit);
-        }
-        if (page.length < limit) break;
-      }
-      return found;
-    });
+    return this.#exclusive("log", () =>
+      readHistory(async (args) => (await this.#git(args)).stdout, this.#remoteRef, options),
+    );
   }
 
   /** The committer time (strict ISO 8601) of a commit, e.g. a promote commit for `reverse-synced`. */
@@ -329,6 +297,8 @@ export class WorkingClone {
       try {
         return await work();
       } catch (error) {
+        // Refused paths and the like are the caller's to report; this line is for git trouble.
+        if (isFailoverError(error) && !error.code.startsWith("GIT_")) throw error;
         this.#logger.error("Git operation failed", {
           operation,
           remote: this.remote,

@@ -177,6 +177,13 @@ const samples: { name: string; stderr: string; code: string; retryable: boolean 
     retryable: false,
   },
   {
+    name: "a warning that mentions not found",
+    stderr:
+      "warning: templates not found in /usr/share/git-core/templates\nfatal: could not create work tree dir 'repo': Permission denied\n",
+    code: "GIT_FAILED",
+    retryable: false,
+  },
+  {
     name: "git-upload-pack missing on the server",
     stderr:
       "bash: line 1: git-upload-pack: command not found\nfatal: Could not read from remote repository.\n",

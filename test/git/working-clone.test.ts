@@ -1,13 +1,13 @@
-import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isFailoverError } from "../../src/domain/failover-error.js";
 import type { FailoverError } from "../../src/domain/failover-error.js";
 import { git, otherIdentity } from "../support/test-git.js";
 import { startSshGitServer } from "../support/ssh-git-server.js";
 import type { SshGitServer } from "../support/ssh-git-server.js";
-import { author, makeClone } from "../support/working-clone-fixture.js";
+import { author, makeClone as makeFixture } from "../support/working-clone-fixture.js";
 
 let server: SshGitServer;
 beforeAll(async () => {
@@ -16,6 +16,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.stop();
 });
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function makeClone(...args: Parameters<typeof makeFixture>): ReturnType<typeof makeFixture> {
+  const fixture = await makeFixture(...args);
+  cleanups.push(() => fixture.dispose());
+  return fixture;
+}
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
 
 let repoCounter = 0;
 async function newRepo(files?: Record<string, string>): Promise<string> {
@@ -37,7 +54,7 @@ async function failure(promise: Promise<unknown>): Promise<FailoverError> {
 
 /** Another writer pushes a commit straight into the bare repository. */
 async function pushFromElsewhere(repo: string, path: string, content: string): Promise<string> {
-  const work = await mkdtemp(join(tmpdir(), "other-writer-"));
+  const work = await tempDir("other-writer-");
   await git(["clone", "--quiet", server.repoPath(repo), work]);
   await writeFile(join(work, path), content);
   await git(["add", "--", path], work);
@@ -153,6 +170,32 @@ describe("WorkingClone over a real SSH server", () => {
     expect((await clone.sync()).head).toBe(head);
   });
 
+  it("gives up on a remote that accepts connections but never answers, killing ssh too", async () => {
+    const repo = await newRepo();
+    const { clone } = await makeClone(server, repo, { timeoutMs: 1500 });
+    const { head } = await clone.sync();
+    server.freeze();
+    try {
+      const started = Date.now();
+      const error = await failure(clone.sync());
+      expect(error.code).toBe("GIT_UNREACHABLE");
+      expect(error.message).toMatch(/timed out/);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    } finally {
+      server.thaw();
+    }
+    expect((await clone.sync()).head).toBe(head);
+  });
+
+  it("runs one git command at a time and explains a read before the first sync", async () => {
+    const repo = await newRepo();
+    const { clone } = await makeClone(server, repo);
+    expect((await failure(clone.readFile("apps/sonarr.yaml"))).message).toMatch(/sync\(\) first/);
+    const [a, b, text] = await Promise.all([clone.sync(), clone.sync(), clone.readFile("apps/sonarr.yaml")]);
+    expect(a.head).toBe(b.head);
+    expect(text).toBe("claimName: sonarr-config\n");
+  });
+
   it("refuses a host whose key does not match known_hosts", async () => {
     const repo = await newRepo();
     const { clone } = await makeClone(server, repo, { knownHostsFile: server.wrongKnownHostsFile });
@@ -200,7 +243,7 @@ describe("WorkingClone over a real SSH server", () => {
 
   it("copies a group-readable key to a private 0600 file and uses it", async () => {
     const repo = await newRepo();
-    const mounted = join(await mkdtemp(join(tmpdir(), "secret-mount-")), "identity");
+    const mounted = join(await tempDir("secret-mount-"), "identity");
     // Like a Kubernetes Secret volume: 0644 and no trailing newline.
     await writeFile(mounted, (await readFile(server.clientKeyFile, "utf8")).trimEnd(), { mode: 0o644 });
     const { clone, credentials } = await makeClone(server, repo, { sshKeyFile: mounted });
@@ -219,7 +262,7 @@ describe("WorkingClone over a real SSH server", () => {
     const repo = await newRepo();
     const { clone } = await makeClone(server, repo);
     await clone.sync();
-    const outside = join(await mkdtemp(join(tmpdir(), "outside-")), "secret.txt");
+    const outside = join(await tempDir("outside-"), "secret.txt");
     await writeFile(outside, "secret");
     await symlink(outside, join(clone.directory, "apps", "escape.yaml"));
     await symlink("sonarr.yaml", join(clone.directory, "apps", "alias.yaml"));
@@ -256,11 +299,9 @@ describe("WorkingClone over a real SSH server", () => {
     expect((await clone.sync()).head).toBe(head);
     expect(await git(["config", "--get", "remote.origin.url"], clone.directory)).toBe(server.url(repo));
 
+    // A clone killed half-way (left in its staging directory) and a clone whose .git is gone.
     await git(["init", "--quiet", join(dataDir, "repo.cloning-123")]);
-    await mkdir(join(dataDir, "repo"), { recursive: true });
-    await git(["rev-parse", "--git-dir"], clone.directory);
-    // A directory that is not a repository (e.g. the clone's .git was lost).
-    await import("node:fs/promises").then((fs) => fs.rm(join(clone.directory, ".git"), { recursive: true }));
+    await rm(join(clone.directory, ".git"), { recursive: true });
     expect((await clone.sync()).head).toBe(head);
     await expect(stat(join(dataDir, "repo.cloning-123"))).rejects.toThrow();
     expect(logs.filter((l) => l.message === "Cloned the GitOps repository")).toHaveLength(3);

@@ -26,6 +26,9 @@ export interface SshGitServer {
   /** Stops listening (connections are refused) to simulate the remote being down. */
   pause(): Promise<void>;
   resume(): Promise<void>;
+  /** Freezes sshd (SIGSTOP): connections are accepted by the kernel but never answered. */
+  freeze(): void;
+  thaw(): void;
 }
 
 function freePort(): Promise<number> {
@@ -71,6 +74,7 @@ function stopSshd(child: ChildProcess | undefined): Promise<void> {
   if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once("exit", () => resolve());
+    child.kill("SIGCONT");
     child.kill("SIGTERM");
   });
 }
@@ -168,6 +172,12 @@ export async function startSshGitServer(): Promise<SshGitServer> {
     },
     async resume() {
       if (sshd === undefined) sshd = await startSshd(configFile);
+    },
+    freeze() {
+      sshd?.kill("SIGSTOP");
+    },
+    thaw() {
+      sshd?.kill("SIGCONT");
     },
   };
 }

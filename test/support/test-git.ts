@@ -1,13 +1,8 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
 
 const execFileAsync = promisify(execFile);
-
-// Test-side git runs isolated from the developer's ~/.gitconfig, like the code under test.
-const isolatedHome = mkdtempSync(join(tmpdir(), "failover-test-home-"));
 
 export const otherIdentity = { name: "Someone Else", email: "someone@example.test" };
 
@@ -17,7 +12,8 @@ export async function git(args: string[], cwd?: string, input?: string): Promise
     cwd,
     env: {
       PATH: process.env.PATH ?? "/usr/bin:/bin",
-      HOME: isolatedHome,
+      // Isolated from the developer's ~/.gitconfig, like the code under test.
+      HOME: tmpdir(),
       GIT_CONFIG_NOSYSTEM: "1",
       GIT_CONFIG_GLOBAL: "/dev/null",
       LC_ALL: "C",

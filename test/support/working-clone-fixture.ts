@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepareGitCredentials } from "../../src/git/git-credentials.js";
@@ -20,6 +20,8 @@ export interface CloneFixture {
   credentials: GitCredentials;
   dataDir: string;
   logs: LogEntry[];
+  /** Removes the data directory and the credentials' private directory. */
+  dispose(): Promise<void>;
 }
 
 /** A WorkingClone of `repo` on the test server, with a fresh dataDir and recorded logs. */
@@ -51,5 +53,14 @@ export async function makeClone(
     logger,
     ...(overrides.timeoutMs === undefined ? {} : { timeoutMs: overrides.timeoutMs }),
   });
-  return { clone, credentials, dataDir, logs };
+  return {
+    clone,
+    credentials,
+    dataDir,
+    logs,
+    dispose: async () => {
+      await credentials.dispose();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
