@@ -1,7 +1,18 @@
 import { parseArgs } from "node:util";
 import { configPathFrom, loadConfig } from "../config/load-config.js";
 import { isFailoverError } from "../domain/failover-error.js";
+import { actCommand, isActCommand } from "./act-commands.js";
 import { type CliIo, exitCodes } from "./cli-io.js";
+import type { OpenClient } from "./failover-client.js";
+import { renderChecks } from "./render.js";
+import type { Check } from "../domain/check.js";
+
+export interface CliDeps {
+  openClient: OpenClient;
+}
+
+// Refusals and failures are exit 1; bad usage and bad configuration are exit 2.
+const usageCodes = new Set(["CONFIG_INVALID", "INVALID_INPUT", "SERVICE_NOT_FOUND", "NODE_NOT_FOUND"]);
 
 const usage = `Usage:
   failover-api serve [--config F] [--host H] [--port 8080]
@@ -13,9 +24,11 @@ const usage = `Usage:
   failover-api config validate [F]
 `;
 
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], io: CliIo, deps: CliDeps): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    if (command !== undefined && isActCommand(command))
+      return await actCommand(command, rest, io, deps.openClient);
     switch (command) {
       case "config":
         return await configCommand(rest, io);
@@ -32,9 +45,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (error) {
     if (isFailoverError(error)) {
       io.stderr.write(`failover-api: ${error.message}\n`);
-      return error.code === "CONFIG_INVALID" || error.code === "INVALID_INPUT"
-        ? exitCodes.usage
-        : exitCodes.failed;
+      const checks = error.details.checks;
+      if (Array.isArray(checks)) io.stderr.write(`checks:\n${renderChecks(checks as Check[])}`);
+      return usageCodes.has(error.code) ? exitCodes.usage : exitCodes.failed;
     }
     throw error;
   }

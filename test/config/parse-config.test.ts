@@ -143,7 +143,11 @@ describe("failover-api config validate", () => {
       stderr: { write: (t: string) => (err += t) },
       env: {},
     };
-    return runCli(args, io).then((code) => ({ code, out, err }));
+    return runCli(args, io, { openClient: () => Promise.reject(new Error("not used")) }).then((code) => ({
+      code,
+      out,
+      err,
+    }));
   }
 
   it("exits 0 for a valid file and 2 with one error per line for an invalid one", async () => {

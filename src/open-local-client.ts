@@ -1,0 +1,55 @@
+import { userInfo } from "node:os";
+import { randomUUID } from "node:crypto";
+import { loadConfig } from "./config/load-config.js";
+import type { ClientTarget, FailoverClient } from "./cli/failover-client.js";
+import { prepareGitCredentials } from "./git/git-credentials.js";
+import { WorkingClone } from "./git/working-clone.js";
+import { JsonLogger } from "./log/json-logger.js";
+import { FailoverOperations } from "./operations/failover-operations.js";
+import { serviceStatus } from "./operations/service-status.js";
+
+/**
+ * The break-glass path: the CLI acts on Git directly with the server's configuration, in a working
+ * clone under `--data-dir` (default: the configured git.dataDir).
+ */
+export async function openLocalClient(target: ClientTarget): Promise<FailoverClient> {
+  const config = await loadConfig(target.configPath);
+  const dataDir = target.dataDir ?? config.git.dataDir;
+  const credentials = await prepareGitCredentials({ ...config.git });
+  const logger = new JsonLogger({ level: "warn", secrets: () => credentials.secrets });
+  const clone = new WorkingClone({
+    url: config.git.url,
+    branch: config.git.branch,
+    dataDir,
+    credentials,
+    author: config.git.author,
+    logger,
+  });
+  const operations = new FailoverOperations({ repo: clone, config: () => config, logger });
+  const actor = `cli:${safeUser()}`;
+  const snapshot = async () => operations.snapshot ?? (await operations.refresh());
+  const opts = (o: { dryRun: boolean; force: boolean; reason: string | undefined }) => ({
+    ...o,
+    actor,
+    requestId: randomUUID(),
+  });
+  return {
+    services: async () => {
+      const s = await snapshot();
+      return { services: [...s.services.values()].map((x) => x.summary), revision: s.revision };
+    },
+    status: async (name) => serviceStatus(await snapshot(), name),
+    switchService: (name, action, o) => operations.switchService(name, action, opts(o)),
+    evacuate: (node, o) => operations.evacuate(node, opts(o)),
+    history: async (name, limit) => ({ name, operations: await operations.history(name, limit) }),
+    close: () => credentials.dispose(),
+  };
+}
+
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? "unknown";
+  }
+}
