@@ -34,9 +34,11 @@ export async function homelabOperations(
   server: SshGitServer,
   url: string,
   deps: Partial<FailoverOperationsDeps> = {},
+  git: Partial<AppConfig["git"]> = {},
 ): Promise<{ operations: FailoverOperations; config: AppConfig; clone: WorkingClone }> {
   const dataDir = await mkdtemp(join(tmpdir(), "failover-ops-"));
-  const config = homelabConfigFor(server, url, dataDir);
+  const base = homelabConfigFor(server, url, dataDir);
+  const config = { ...base, git: { ...base.git, ...git } };
   const credentials = await prepareGitCredentials({ ...config.git });
   const clone = new WorkingClone({ url, branch: "main", dataDir, credentials, author: config.git.author });
   const operations = new FailoverOperations({
