@@ -1,4 +1,5 @@
 import { runCli } from "./cli/run-cli.js";
+import { runDoctor } from "./doctor/run-doctor.js";
 import { openLocalClient } from "./open-local-client.js";
 
 /** Composition root: the executable's entry. Returns the process exit code. */
@@ -6,6 +7,6 @@ export async function main(argv: string[]): Promise<number> {
   return runCli(
     argv,
     { stdout: process.stdout, stderr: process.stderr, env: process.env },
-    { openClient: openLocalClient },
+    { openClient: openLocalClient, runDoctor },
   );
 }

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { configPathFrom, loadConfig } from "../config/load-config.js";
 import { isFailoverError } from "../domain/failover-error.js";
 import { actCommand, isActCommand } from "./act-commands.js";
+import { doctorCommand, type RunDoctor } from "./doctor-command.js";
 import { type CliIo, exitCodes } from "./cli-io.js";
 import type { OpenClient } from "./failover-client.js";
 import { renderChecks } from "./render.js";
@@ -9,6 +10,7 @@ import type { Check } from "../domain/check.js";
 
 export interface CliDeps {
   openClient: OpenClient;
+  runDoctor: RunDoctor;
 }
 
 // Refusals and failures are exit 1; bad usage and bad configuration are exit 2.
@@ -32,6 +34,8 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps): Promise<
     switch (command) {
       case "config":
         return await configCommand(rest, io);
+      case "doctor":
+        return await doctorCommand(rest, io, deps.runDoctor);
       case undefined:
       case "help":
       case "--help":

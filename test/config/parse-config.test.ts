@@ -143,7 +143,10 @@ describe("failover-api config validate", () => {
       stderr: { write: (t: string) => (err += t) },
       env: {},
     };
-    return runCli(args, io, { openClient: () => Promise.reject(new Error("not used")) }).then((code) => ({
+    return runCli(args, io, {
+      openClient: () => Promise.reject(new Error("not used")),
+      runDoctor: () => Promise.reject(new Error("not used")),
+    }).then((code) => ({
       code,
       out,
       err,

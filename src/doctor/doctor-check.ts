@@ -1,0 +1,5 @@
+export interface DoctorCheck {
+  name: string;
+  status: "pass" | "warn" | "fail" | "skip";
+  detail: string;
+}
