@@ -369,7 +369,9 @@ export class FailoverOperations {
     if (changed.size === 0) return;
     const files = new Map(snapshot.files);
     for (const [f, text] of changed) files.set(f, text);
-    const after = analyse(snapshot.config, files, snapshot.readErrors);
+    // Only the services being switched are re-read: this runs on every dry-run too.
+    const only = { ...snapshot.config, services: committable.services.map((p) => p.spec) };
+    const after = analyse(only, files, snapshot.readErrors);
     for (const p of committable.services) {
       const state = after.get(p.spec.name);
       const pending = state?.analysis.references.filter((r) => r.current !== r.values[p.plan.to]) ?? [];
