@@ -327,7 +327,10 @@ export class FailoverOperations {
               targetNode,
               action,
             });
-            await this.#sync().catch((error: unknown) => log.warn("Refresh after push failed", { error }));
+            // The push made the remote equal to HEAD: re-read the tree without another fetch.
+            await readSnapshot(this.#deps.repo, this.#deps.config(), sha, this.#deps.now())
+              .then((next) => this.#publish(next))
+              .catch((error: unknown) => log.warn("Refresh after push failed", { error }));
             finish("success");
             return planned.build(diff, files, sha);
           }
