@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +24,8 @@ export interface GitCredentials {
   readonly signingKeyFile: string | undefined;
   /** Secret values that must be scrubbed from any text that leaves the process. */
   readonly secrets: readonly string[];
+  /** Closes the shared SSH connection (if any); the next git command opens a new one. */
+  closeConnections(): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -111,6 +114,12 @@ async function sshCommand(config: GitCredentialsConfig, dir: string): Promise<st
     "-o BatchMode=yes",
     "-o ConnectTimeout=20",
     "-o ServerAliveInterval=15",
+    // One SSH connection is shared by the fetch and the push of an operation (and its retries):
+    // the push starts without a new handshake, which keeps the fetch-to-push window short when
+    // other writers race us. The socket lives in this process's private 0700 directory.
+    `-o ControlMaster=auto`,
+    `-o ControlPath=${shellQuotePath(controlPath(dir), "git.sshKeyFile")}`,
+    "-o ControlPersist=20",
   ];
   if (config.insecureIgnoreHostKey === true) {
     parts.push("-o StrictHostKeyChecking=no", "-o UserKnownHostsFile=/dev/null", "-o LogLevel=ERROR");
@@ -128,6 +137,26 @@ async function sshCommand(config: GitCredentialsConfig, dir: string): Promise<st
     );
   }
   return parts.join(" ");
+}
+
+function controlPath(dir: string): string {
+  return join(dir, "cm");
+}
+
+/** `ssh -O exit` ends a ControlPersist master; harmless when none is running. */
+function closeMaster(dir: string, ssh: boolean): Promise<void> {
+  if (!ssh) return Promise.resolve();
+  return new Promise((resolve) => {
+    const child = spawn(
+      "ssh",
+      ["-F", "/dev/null", "-o", `ControlPath=${controlPath(dir)}`, "-O", "exit", "git-remote"],
+      {
+        stdio: "ignore",
+      },
+    );
+    child.on("error", () => resolve());
+    child.on("exit", () => resolve());
+  });
 }
 
 /** Prepares credentials for git.url; call dispose() when the clone is no longer used. */
@@ -171,7 +200,11 @@ export async function prepareGitCredentials(
       env,
       signingKeyFile,
       secrets,
-      dispose: () => rm(dir, { recursive: true, force: true }),
+      closeConnections: () => closeMaster(dir, kind === "ssh"),
+      dispose: async () => {
+        await closeMaster(dir, kind === "ssh");
+        await rm(dir, { recursive: true, force: true });
+      },
     };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });

@@ -193,6 +193,11 @@ export class WorkingClone {
     });
   }
 
+  /** Ends the SSH connection kept open between the git commands of one operation. */
+  release(): Promise<void> {
+    return this.#exclusive("release", () => this.#options.credentials.closeConnections());
+  }
+
   /** Drops local commits and changes: the tree becomes origin/<branch> as last fetched. */
   resetToRemote(): Promise<void> {
     return this.#exclusive("reset", () => this.#resetToRemote());

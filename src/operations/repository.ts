@@ -10,4 +10,6 @@ export interface Repository {
   push(): Promise<"pushed" | "rejected">;
   resetToRemote(): Promise<void>;
   log(options?: { limit?: number; service?: string }): Promise<HistoryCommit[]>;
+  /** Closes connections kept open for the duration of one operation. */
+  release(): Promise<void>;
 }

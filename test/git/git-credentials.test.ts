@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isFailoverError } from "../../src/domain/failover-error.js";
 import type { FailoverError } from "../../src/domain/failover-error.js";
@@ -52,7 +52,7 @@ describe("prepareGitCredentials", () => {
       knownHostsFile: knownHosts,
     });
     expect(credentials.env.GIT_SSH_COMMAND).toBe(
-      `ssh -F /dev/null -i '${key}' -o IdentitiesOnly=yes -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=15 -o StrictHostKeyChecking=yes -o UserKnownHostsFile='${knownHosts}' -o GlobalKnownHostsFile=/dev/null`,
+      `ssh -F /dev/null -i '${key}' -o IdentitiesOnly=yes -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=15 -o ControlMaster=auto -o ControlPath='${dirname(credentials.homeDir)}/cm' -o ControlPersist=20 -o StrictHostKeyChecking=yes -o UserKnownHostsFile='${knownHosts}' -o GlobalKnownHostsFile=/dev/null`,
     );
     expect((await stat(credentials.homeDir)).mode & 0o077).toBe(0);
     await credentials.dispose();
