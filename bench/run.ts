@@ -128,7 +128,7 @@ async function main(): Promise<void> {
       const dir = join(work, `fresh-${round}`);
       const elapsed = await timed(async () => {
         await git(["clone", "--quiet", "--branch", "main", url, dir], work);
-        await handRun(dir, round);
+        await handRun(dir, `fresh-${round}`);
       });
       await rm(dir, { recursive: true, force: true });
       return elapsed;
