@@ -35,6 +35,8 @@ const FRESH_EVERY = 3;
 const DRY_WARMUP = 5;
 const DRY_ROUNDS = 30;
 const EVACUATE_ROUNDS = 3;
+/** Bound on the contention scenario (processes still running then are killed and reported). */
+const CONTENTION_TIMEOUT_MS = 240_000;
 
 function percentile(samples: number[], p: number): number {
   if (samples.length === 0) return Number.NaN;
@@ -194,6 +196,9 @@ async function main(): Promise<void> {
       process.stdout.write(".");
     }
     process.stdout.write("\n");
+    console.log(
+      `  floor p50 ${ms(percentile(floorSamples, 50))}, fresh p50 ${ms(percentile(freshSamples, 50))}, promote p50 ${ms(percentile(promoteSamples, 50))}, demote p50 ${ms(percentile(demoteSamples, 50))}`,
+    );
 
     // (d) dry-run after warm-up.
     const drySamples: number[] = [];
@@ -225,6 +230,9 @@ async function main(): Promise<void> {
         await git(["push", "--quiet", "origin", "HEAD:refs/heads/main"], floorDir);
       }
     }
+    console.log(
+      `  dry-run p50 ${ms(percentile(drySamples, 50))}, evacuate p50 ${ms(percentile(evacuateSamples, 50))}`,
+    );
     await ourCredentials.dispose();
     await credentials.dispose();
 
@@ -252,6 +260,10 @@ async function main(): Promise<void> {
       if (ok) preserved++;
     }
     const errors = contention.results.filter((r) => !r.ok);
+    const timedOut = contention.workers.filter((w) => w.timedOut).length;
+    console.log(`  workers timed out (killed at the bound): ${timedOut} / ${contention.workers.length}`);
+    for (const e of errors.slice(0, 5))
+      console.log(`  error: ${e.service}: ${e.code ?? ""} ${e.error ?? ""}`);
     const changedPerService = services.map(
       (s) => contention.results.filter((r) => r.service === s && r.changed).length,
     );
