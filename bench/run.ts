@@ -245,6 +245,7 @@ async function main(): Promise<void> {
       repoName: "contention",
       services,
       writerIntervalMs: 100,
+      timeoutMs: CONTENTION_TIMEOUT_MS,
     });
     const contentionBare = server.repoPath("contention");
     let flipped = 0;
