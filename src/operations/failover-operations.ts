@@ -9,6 +9,7 @@ import { commitMessage, sanitizeActor, sanitizeReason } from "./commit-message.j
 import { operationFromCommit } from "./history.js";
 import type { EvacuateResult, Operation, OperationOptions, OperationResult } from "./operation-types.js";
 import { describeFailing, planService, type PlannedService } from "./plan-service.js";
+import { planEvacuation } from "./plan-evacuation.js";
 import { analyse, readSnapshot, type RepoSnapshot } from "./repo-snapshot.js";
 import type { Repository } from "./repository.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -168,36 +169,13 @@ export class FailoverOperations {
     }
     const names = config.services.filter((s) => s.primaryNode === node).map((s) => s.name);
     return this.#run("evacuate", names, options, (snapshot) => {
-      const live = this.#deps.live();
-      const included: PlannedService[] = [];
-      const skipped: { name: string; reason: string }[] = [];
-      const checks: Record<string, PlannedService["checks"]> = {};
-      let refusedAny = false;
-      let failedAny = false;
-      for (const name of names) {
-        const state = snapshot.services.get(name);
-        if (!state) continue;
-        const planned = planService(state, "promote", live, this.#deps.now(), null);
-        checks[name] = planned.checks;
-        if (planned.refused) {
-          refusedAny = true;
-          skipped.push({
-            name,
-            reason: `refused: ${describeFailing(planned.checks.filter((c) => c.name === "config"))}`,
-          });
-        } else if (state.reading.role !== "primary") {
-          skipped.push({
-            name,
-            reason:
-              state.reading.role === "backup"
-                ? "already on backup"
-                : `role is ${state.reading.role}: promote it on its own`,
-          });
-        } else if (planned.failing.length > 0 && options.force !== true) {
-          failedAny = true;
-          skipped.push({ name, reason: `preflight failed: ${describeFailing(planned.failing)}` });
-        } else included.push(planned);
-      }
+      const { included, skipped, checks, refusedAny, failedAny } = planEvacuation(
+        snapshot,
+        names,
+        this.#deps.live(),
+        this.#deps.now(),
+        options.force === true,
+      );
       if (included.length === 0 && (refusedAny || failedAny)) {
         const code = failedAny ? "PREFLIGHT_FAILED" : "MANIFEST_UNSUPPORTED";
         throw new FailoverError(
