@@ -2,6 +2,8 @@ import { parseArgs } from "node:util";
 import { configPathFrom, loadConfig } from "../config/load-config.js";
 import { isFailoverError } from "../domain/failover-error.js";
 import { type CliIo, exitCodes } from "./cli-io.js";
+import { demoCommand } from "./demo-command.js";
+import { serveCommand } from "./serve-command.js";
 
 const usage = `Usage:
   failover-api serve [--config F] [--host H] [--port 8080]
@@ -19,6 +21,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case "config":
         return await configCommand(rest, io);
+      case "serve":
+        return await serveCommand(rest, io);
+      case "demo":
+        return await demoCommand(rest, io);
       case undefined:
       case "help":
       case "--help":
