@@ -4,6 +4,8 @@ import { isFailoverError } from "../domain/failover-error.js";
 import { actCommand, isActCommand } from "./act-commands.js";
 import { doctorCommand, type RunDoctor } from "./doctor-command.js";
 import { type CliIo, exitCodes } from "./cli-io.js";
+import { demoCommand } from "./demo-command.js";
+import { serveCommand } from "./serve-command.js";
 import type { OpenClient } from "./failover-client.js";
 import { renderChecks } from "./render.js";
 import type { Check } from "../domain/check.js";
@@ -36,6 +38,10 @@ export async function runCli(argv: string[], io: CliIo, deps: CliDeps): Promise<
         return await configCommand(rest, io);
       case "doctor":
         return await doctorCommand(rest, io, deps.runDoctor);
+      case "serve":
+        return await serveCommand(rest, io);
+      case "demo":
+        return await demoCommand(rest, io);
       case undefined:
       case "help":
       case "--help":

@@ -1,0 +1,182 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  evacuateResultSchema,
+  healthSchema,
+  historyQuery,
+  historySchema,
+  nodeParams,
+  operationBody,
+  operationQuery,
+  operationResultSchema,
+  problemSchema,
+  readinessSchema,
+  serviceParams,
+  servicesListSchema,
+  serviceStatusSchema,
+} from "./api-schemas.js";
+
+const problemDescriptions: Record<number, string> = {
+  400: "Invalid input: bad name, bad parameter or malformed JSON (`errors` says what).",
+  401: "Missing or invalid bearer token.",
+  403: "The token's role is too low (operator required).",
+  404: "Unknown service or node.",
+  405: "Wrong method for this path.",
+  409: "Preflight refused (`checks`); retry with `force=true` to override forceable checks.",
+  413: "Body over 64 KiB.",
+  415: "A POST body that is not application/json.",
+  422: "The service's configuration or manifests are unusable (`checks` names the file and reason).",
+  500: "A bug.",
+  503: "Git unreachable, push still rejected, or not ready yet (`retryable`).",
+};
+
+function problems(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      {
+        description: problemDescriptions[s] ?? "Error",
+        content: { "application/problem+json": { schema: problemSchema } },
+      },
+    ]),
+  );
+}
+
+function ok<T extends z.ZodType>(schema: T, description: string) {
+  return { 200: { description, content: { "application/json": { schema } } } };
+}
+
+const security = [{ bearer: [] }];
+const readErrors = [400, 401, 403, 404, 500, 503];
+const operationErrors = [400, 401, 403, 404, 409, 413, 415, 422, 500, 503];
+
+export const listServicesRoute = createRoute({
+  method: "get",
+  path: "/api/services",
+  tags: ["services"],
+  summary: "All services and their role in Git",
+  security,
+  responses: { ...ok(servicesListSchema, "Every configured service."), ...problems(401, 403, 500, 503) },
+});
+
+export const serviceStatusRoute = createRoute({
+  method: "get",
+  path: "/api/failover/{service}/status",
+  tags: ["services"],
+  summary: "One service in depth",
+  security,
+  request: { params: serviceParams },
+  responses: { ...ok(serviceStatusSchema, "The service's status."), ...problems(...readErrors) },
+});
+
+export const planPromoteRoute = createRoute({
+  method: "get",
+  path: "/api/failover/{service}/promote",
+  tags: ["operations"],
+  summary: "Plan a promote (requires dry-run=true; without it answers 405)",
+  security,
+  request: { params: serviceParams, query: operationQuery },
+  responses: {
+    ...ok(operationResultSchema, "The plan: checks and exact diff; nothing written."),
+    ...problems(400, 401, 403, 404, 405, 409, 422, 500, 503),
+  },
+});
+
+const operationRequest = {
+  query: operationQuery,
+  body: { required: false, content: { "application/json": { schema: operationBody } } },
+};
+
+export const promoteRoute = createRoute({
+  method: "post",
+  path: "/api/failover/{service}/promote",
+  tags: ["operations"],
+  summary: "Promote a service to its backup (idempotent)",
+  security,
+  request: { params: serviceParams, ...operationRequest },
+  responses: {
+    ...ok(operationResultSchema, "Done, planned (dry-run) or already there."),
+    ...problems(...operationErrors),
+  },
+});
+
+export const demoteRoute = createRoute({
+  method: "post",
+  path: "/api/failover/{service}/demote",
+  tags: ["operations"],
+  summary: "Demote a service back to its primary (idempotent)",
+  security,
+  request: { params: serviceParams, ...operationRequest },
+  responses: {
+    ...ok(operationResultSchema, "Done, planned (dry-run) or already there."),
+    ...problems(...operationErrors),
+  },
+});
+
+export const historyRoute = createRoute({
+  method: "get",
+  path: "/api/failover/{service}/history",
+  tags: ["services"],
+  summary: "The service's failover commits, newest first",
+  security,
+  request: { params: serviceParams, query: historyQuery },
+  responses: {
+    ...ok(historySchema, "Operations read back from the commit trailers."),
+    ...problems(...readErrors),
+  },
+});
+
+export const evacuateRoute = createRoute({
+  method: "post",
+  path: "/api/nodes/{node}/evacuate",
+  tags: ["operations"],
+  summary: "Promote every primary of a node, in one commit (best effort)",
+  security,
+  request: { params: nodeParams, ...operationRequest },
+  responses: {
+    ...ok(evacuateResultSchema, "What was promoted and what was skipped."),
+    ...problems(...operationErrors),
+  },
+});
+
+export const healthRoute = createRoute({
+  method: "get",
+  path: "/healthz",
+  tags: ["probes"],
+  summary: "Liveness",
+  responses: ok(healthSchema, "The process is alive."),
+});
+
+export const readyRoute = createRoute({
+  method: "get",
+  path: "/readyz",
+  tags: ["probes"],
+  summary: "Readiness: configuration loaded and Git reachable at the last fetch",
+  responses: {
+    ...ok(readinessSchema, "Ready."),
+    503: { description: "Not ready.", content: { "application/json": { schema: readinessSchema } } },
+  },
+});
+
+export const metricsRoute = createRoute({
+  method: "get",
+  path: "/metrics",
+  tags: ["probes"],
+  summary: "Prometheus metrics",
+  responses: {
+    200: { description: "Prometheus text format.", content: { "text/plain": { schema: z.string() } } },
+  },
+});
+
+/** Every path with the methods it answers, for 405 and `Allow`. */
+export const knownRoutes: readonly { pattern: RegExp; methods: string[] }[] = [
+  { pattern: /^\/api\/services$/, methods: ["GET"] },
+  { pattern: /^\/api\/failover\/[^/]+\/status$/, methods: ["GET"] },
+  { pattern: /^\/api\/failover\/[^/]+\/promote$/, methods: ["GET", "POST"] },
+  { pattern: /^\/api\/failover\/[^/]+\/demote$/, methods: ["POST"] },
+  { pattern: /^\/api\/failover\/[^/]+\/history$/, methods: ["GET"] },
+  { pattern: /^\/api\/nodes\/[^/]+\/evacuate$/, methods: ["POST"] },
+  { pattern: /^\/api\/openapi\.json$/, methods: ["GET"] },
+  { pattern: /^\/healthz$/, methods: ["GET"] },
+  { pattern: /^\/readyz$/, methods: ["GET"] },
+  { pattern: /^\/metrics$/, methods: ["GET"] },
+];

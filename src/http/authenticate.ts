@@ -1,0 +1,53 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { ApiToken, TokenRole } from "../auth/tokens-file.js";
+
+const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest();
+
+/**
+ * Finds the token a bearer value belongs to. Both sides are hashed first so the comparison takes
+ * the same time whatever the lengths, and every token is compared (no early exit on a match).
+ */
+export function findToken(tokens: readonly ApiToken[], presented: string): ApiToken | undefined {
+  const given = digest(presented);
+  let found: ApiToken | undefined;
+  for (const token of tokens) {
+    if (timingSafeEqual(digest(token.token), given) && found === undefined) found = token;
+  }
+  return found;
+}
+
+export function bearerOf(header: string | undefined): string | undefined {
+  const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? "");
+  return match?.[1];
+}
+
+export type Access = "read" | "operate";
+
+export type AuthOutcome = { ok: true; actor: string } | { ok: false; status: 401 | 403; detail: string };
+
+export function authorize(
+  auth: { mode: "token" | "none"; readRequiresToken: boolean },
+  tokens: readonly ApiToken[],
+  header: string | undefined,
+  access: Access,
+): AuthOutcome {
+  if (auth.mode === "none") return { ok: true, actor: "anonymous" };
+  const needed = access === "operate" || auth.readRequiresToken;
+  const presented = bearerOf(header);
+  if (presented === undefined) {
+    return needed
+      ? { ok: false, status: 401, detail: "an Authorization: Bearer <token> header is required" }
+      : { ok: true, actor: "anonymous" };
+  }
+  const token = findToken(tokens, presented);
+  if (!token) return { ok: false, status: 401, detail: "the bearer token is not valid" };
+  const required: TokenRole = access === "operate" ? "operator" : "viewer";
+  if (required === "operator" && token.role !== "operator") {
+    return {
+      ok: false,
+      status: 403,
+      detail: `token "${token.name}" has role ${token.role}; operator is required`,
+    };
+  }
+  return { ok: true, actor: token.name };
+}

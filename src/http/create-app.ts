@@ -1,0 +1,241 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { FailoverError, isFailoverError } from "../domain/failover-error.js";
+import { filesOf } from "../manifests/scan-service.js";
+import type { RepoSnapshot } from "../operations/repo-snapshot.js";
+import type { AppDeps, AppEnv } from "./app-deps.js";
+import {
+  demoteRoute,
+  evacuateRoute,
+  healthRoute,
+  historyRoute,
+  knownRoutes,
+  listServicesRoute,
+  metricsRoute,
+  planPromoteRoute,
+  promoteRoute,
+  readyRoute,
+  serviceStatusRoute,
+} from "./api-routes.js";
+import { authorize } from "./authenticate.js";
+import { operationOptions } from "./operation-options.js";
+import { makeProblem, problemFromError, problemResponse } from "./problem-details.js";
+import { requestContext } from "./request-context.js";
+import { validationErrors } from "./validation-errors.js";
+
+const maxBodyBytes = 64 * 1024;
+const openApiPath = "/api/openapi.json";
+
+/** The HTTP API of SPEC §7. The only place where error codes become HTTP statuses. */
+export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
+  const clock = deps.clock ?? (() => performance.now());
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      const errors = validationErrors(result.target, result.error.issues);
+      return problemResponse(
+        makeProblem(400, "INVALID_INPUT", errors.join("; "), c.get("requestId"), { errors }),
+      );
+    },
+  });
+
+  app.use("*", requestContext(deps.logger, clock, deps.newRequestId));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) =>
+        problemResponse(
+          makeProblem(
+            413,
+            "PAYLOAD_TOO_LARGE",
+            `the body is over ${maxBodyBytes} bytes`,
+            String(c.get("requestId")),
+          ),
+        ),
+    }),
+  );
+  app.use("/api/*", async (c, next) => {
+    if (c.req.path === openApiPath) return next();
+    const access = c.req.method === "GET" || c.req.method === "HEAD" ? "read" : "operate";
+    const outcome = authorize(deps.config().auth, deps.tokens(), c.req.header("authorization"), access);
+    if (!outcome.ok) {
+      const code = outcome.status === 401 ? "UNAUTHORIZED" : "FORBIDDEN";
+      const headers: Record<string, string> =
+        outcome.status === 401 ? { "WWW-Authenticate": 'Bearer realm="failover-api"' } : {};
+      return problemResponse(makeProblem(outcome.status, code, outcome.detail, c.get("requestId")), headers);
+    }
+    c.set("actor", outcome.actor);
+    return next();
+  });
+  // The seed's curl plans with GET; executing needs POST, so GET without dry-run is the wrong method.
+  app.use("/api/failover/:service/promote", async (c, next) => {
+    if (c.req.method === "GET" && c.req.query("dry-run") !== "true" && c.req.query("dryRun") !== "true") {
+      return methodNotAllowed(
+        c.get("requestId"),
+        ["POST"],
+        "GET only plans: add ?dry-run=true, or POST to execute",
+      );
+    }
+    return next();
+  });
+
+  const snapshotOf = (): RepoSnapshot => {
+    const snapshot = deps.operations.snapshot;
+    if (!snapshot) {
+      throw new FailoverError("GIT_UNREACHABLE", "the repository has not been fetched yet; retry shortly");
+    }
+    return snapshot;
+  };
+  const serviceState = (name: string) => {
+    const state = snapshotOf().services.get(name);
+    if (!state) throw new FailoverError("SERVICE_NOT_FOUND", `unknown service "${name}"`);
+    return state;
+  };
+
+  app.openapi(listServicesRoute, (c) => {
+    const snapshot = snapshotOf();
+    const services = [...snapshot.services.values()].map((s) => s.summary);
+    return c.json({ services, revision: snapshot.revision }, 200);
+  });
+
+  app.openapi(serviceStatusRoute, (c) => {
+    const { service } = c.req.valid("param");
+    const state = serviceState(service);
+    const snapshot = snapshotOf();
+    const last = snapshot.history.find((o) => o.services.includes(service));
+    return c.json(
+      {
+        ...state.summary,
+        revision: snapshot.revision,
+        files: filesOf(state.spec),
+        live: null,
+        replication: null,
+        lastOperation: last ? { ...last, progress: null } : null,
+      },
+      200,
+    );
+  });
+
+  app.openapi(planPromoteRoute, async (c) => {
+    const { service } = c.req.valid("param");
+    const options = operationOptions(c.req.valid("query"), {}, c.get("actor"), c.get("requestId"));
+    const result = await deps.operations.switchService(service, "promote", { ...options, dryRun: true });
+    return c.json(result, 200);
+  });
+
+  app.openapi(promoteRoute, async (c) => {
+    const { service } = c.req.valid("param");
+    const options = operationOptions(
+      c.req.valid("query"),
+      c.req.valid("json"),
+      c.get("actor"),
+      c.get("requestId"),
+    );
+    return c.json(await deps.operations.switchService(service, "promote", options), 200);
+  });
+
+  app.openapi(demoteRoute, async (c) => {
+    const { service } = c.req.valid("param");
+    const options = operationOptions(
+      c.req.valid("query"),
+      c.req.valid("json"),
+      c.get("actor"),
+      c.get("requestId"),
+    );
+    return c.json(await deps.operations.switchService(service, "demote", options), 200);
+  });
+
+  app.openapi(historyRoute, async (c) => {
+    const { service } = c.req.valid("param");
+    const { limit } = c.req.valid("query");
+    serviceState(service);
+    const operations = await deps.operations.history(service, limit);
+    return c.json({ name: service, operations }, 200);
+  });
+
+  app.openapi(evacuateRoute, async (c) => {
+    const { node } = c.req.valid("param");
+    const options = operationOptions(
+      c.req.valid("query"),
+      c.req.valid("json"),
+      c.get("actor"),
+      c.get("requestId"),
+    );
+    return c.json(await deps.operations.evacuate(node, options), 200);
+  });
+
+  app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
+
+  app.openapi(readyRoute, (c) => {
+    const r = deps.readiness();
+    const ready = r.configLoaded && r.gitReachable;
+    const body = {
+      status: ready ? ("ready" as const) : ("not-ready" as const),
+      configLoaded: r.configLoaded,
+      gitReachable: r.gitReachable,
+      revision: deps.operations.snapshot?.revision ?? null,
+      lastFetchAt: r.lastFetchAt?.toISOString() ?? null,
+      reason: r.reason,
+    };
+    return ready ? c.json(body, 200) : c.json(body, 503);
+  });
+
+  app.openapi(metricsRoute, async (c) => {
+    const text = await deps.metrics.metrics();
+    return c.text(text, 200, { "Content-Type": deps.metrics.contentType });
+  });
+
+  app.doc31(openApiPath, {
+    openapi: "3.1.0",
+    info: {
+      title: "failover-api",
+      version: "0.1.0",
+      description:
+        "Fail stateful Kubernetes apps over to their replicated backup volumes through Git (Flux).",
+    },
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+
+  app.notFound((c) => {
+    const known = knownRoutes.find((r) => r.pattern.test(c.req.path));
+    if (known)
+      return methodNotAllowed(
+        c.get("requestId"),
+        known.methods,
+        `${c.req.method} is not allowed on ${c.req.path}`,
+      );
+    return problemResponse(makeProblem(404, "NOT_FOUND", `no route ${c.req.path}`, c.get("requestId")));
+  });
+
+  app.onError((error, c) => {
+    const requestId = c.get("requestId");
+    if (isFailoverError(error)) {
+      const problem = problemFromError(error, requestId);
+      if (problem.status >= 500) {
+        deps.logger.error("Request failed", { requestId, code: error.code, error, cause: error.cause });
+      }
+      return problemResponse(problem);
+    }
+    if (error instanceof HTTPException && error.status < 500) {
+      // Hono's own refusals: malformed JSON (400) and a body that is not JSON (415).
+      const code = error.status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "INVALID_INPUT";
+      const detail = error.status === 415 ? "a request body must be application/json" : error.message;
+      const extra = error.status === 400 ? { errors: [`body: ${error.message}`] } : {};
+      return problemResponse(makeProblem(error.status, code, detail, requestId, extra));
+    }
+    deps.logger.error("Unhandled error", { requestId, error });
+    return problemResponse(
+      makeProblem(500, "INTERNAL", "internal error; see the server log for this request id", requestId),
+    );
+  });
+
+  return app;
+}
+
+function methodNotAllowed(requestId: string, methods: string[], detail: string): Response {
+  return problemResponse(makeProblem(405, "METHOD_NOT_ALLOWED", detail, requestId), {
+    Allow: methods.join(", "),
+  });
+}

@@ -1,0 +1,106 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ErrorCode, FailoverError } from "../domain/failover-error.js";
+
+/** An RFC 9457 problem document as this API writes it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  retryable: boolean;
+  requestId: string;
+  [extra: string]: unknown;
+}
+
+const statusByCode: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
+  INVALID_INPUT: 400,
+  SERVICE_NOT_FOUND: 404,
+  NODE_NOT_FOUND: 404,
+  PREFLIGHT_FAILED: 409,
+  MANIFEST_UNSUPPORTED: 422,
+  // Transient: the remote may come back / the branch may settle, so the client should retry.
+  GIT_UNREACHABLE: 503,
+  GIT_PUSH_REJECTED: 503,
+  // Also "the service cannot do its job right now" (503), but retrying will not help until an
+  // operator fixes the deploy key, known_hosts, branch protection or repository URL: retryable false.
+  GIT_AUTH: 503,
+  GIT_HOST_KEY: 503,
+  GIT_PROTECTED_BRANCH: 503,
+  GIT_REPO_NOT_FOUND: 503,
+  // Shutting down or the cluster API is away: another replica or a later retry can succeed.
+  SHUTTING_DOWN: 503,
+  CLUSTER_UNAVAILABLE: 503,
+};
+
+const retryableCodes: ReadonlySet<ErrorCode> = new Set([
+  "GIT_UNREACHABLE",
+  "GIT_PUSH_REJECTED",
+  "SHUTTING_DOWN",
+  "CLUSTER_UNAVAILABLE",
+]);
+
+const titles: Partial<Record<number, string>> = {
+  400: "Invalid input",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not found",
+  405: "Method not allowed",
+  409: "Preflight refused",
+  413: "Payload too large",
+  415: "Unsupported media type",
+  422: "Unusable configuration or manifests",
+  500: "Internal error",
+  503: "Service unavailable",
+};
+
+// Fields of FailoverError.details that are part of the public problem document.
+const publicDetails = ["checks", "errors", "skipped", "problems", "service", "node", "file"];
+
+export function statusOf(code: ErrorCode): ContentfulStatusCode {
+  return statusByCode[code] ?? 500;
+}
+
+export function problemType(code: string): string {
+  return `urn:failover-api:problem:${code.toLowerCase().replaceAll("_", "-")}`;
+}
+
+export function makeProblem(
+  status: number,
+  code: string,
+  detail: string,
+  requestId: string,
+  extra: Record<string, unknown> = {},
+): Problem {
+  return {
+    type: problemType(code),
+    title: titles[status] ?? "Error",
+    status,
+    detail,
+    code,
+    retryable: false,
+    requestId,
+    ...extra,
+  };
+}
+
+export function problemFromError(error: FailoverError, requestId: string): Problem {
+  const status = statusOf(error.code);
+  const extra: Record<string, unknown> = {};
+  for (const key of publicDetails) {
+    if (error.details[key] !== undefined) extra[key] = error.details[key];
+  }
+  // A 500 is a bug: its message may carry internals, so it is replaced by a generic one.
+  const detail = status === 500 ? "internal error; see the server log for this request id" : error.message;
+  return {
+    ...makeProblem(status, error.code, detail, requestId, extra),
+    retryable: retryableCodes.has(error.code),
+  };
+}
+
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(problem), {
+    status: problem.status,
+    headers: { "Content-Type": "application/problem+json", ...headers },
+  });
+}

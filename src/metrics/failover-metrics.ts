@@ -1,0 +1,101 @@
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { OperationObserver } from "../operations/failover-operations.js";
+
+const roles = ["primary", "backup", "mixed", "unknown"] as const;
+
+/** SPEC §11's metrics in a registry of their own (never prom-client's global default). */
+export interface FailoverMetrics {
+  registry: Registry;
+  operations: Counter<"service" | "action" | "result">;
+  operationDuration: Histogram<"action">;
+  pushAttempts: Counter<"result">;
+  serviceRole: Gauge<"service" | "role">;
+  replicationAge: Gauge<"service" | "object">;
+  configReloads: Counter<"result">;
+  alertsReceived: Counter<"status">;
+  timeToRunning: Histogram;
+  /** Feeds the metrics from FailoverOperations' events. */
+  observer: OperationObserver;
+}
+
+export function createMetrics(): FailoverMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  const operations = new Counter({
+    name: "failover_operations_total",
+    help: "Failover operations by service, action and result (success, noop, refused, error).",
+    labelNames: ["service", "action", "result"] as const,
+    registers,
+  });
+  const operationDuration = new Histogram({
+    name: "failover_operation_duration_seconds",
+    help: "Time from request to pushed commit (or refusal) per action.",
+    labelNames: ["action"] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers,
+  });
+  const pushAttempts = new Counter({
+    name: "failover_git_push_attempts_total",
+    help: "Git push attempts by result (pushed, rejected, error).",
+    labelNames: ["result"] as const,
+    registers,
+  });
+  const serviceRole = new Gauge({
+    name: "failover_service_role",
+    help: "1 for the role each service currently has in Git, 0 for the others.",
+    labelNames: ["service", "role"] as const,
+    registers,
+  });
+  const replicationAge = new Gauge({
+    name: "failover_replication_age_seconds",
+    help: "Seconds since each replication object last synced (needs the cluster).",
+    labelNames: ["service", "object"] as const,
+    registers,
+  });
+  const configReloads = new Counter({
+    name: "failover_config_reloads_total",
+    help: "Configuration and tokens file reloads by result (success, error).",
+    labelNames: ["result"] as const,
+    registers,
+  });
+  const alertsReceived = new Counter({
+    name: "failover_alerts_received_total",
+    help: "Alertmanager webhook alerts received by status.",
+    labelNames: ["status"] as const,
+    registers,
+  });
+  const timeToRunning = new Histogram({
+    name: "failover_time_to_running_seconds",
+    help: "Time from the pushed commit to the app's pod Ready on the target node.",
+    buckets: [5, 15, 30, 60, 120, 300, 600, 1200],
+    registers,
+  });
+  const observer: OperationObserver = {
+    operationFinished(action, services, result, seconds) {
+      for (const service of services) operations.inc({ service, action, result });
+      operationDuration.observe({ action }, seconds);
+    },
+    pushAttempt(result) {
+      pushAttempts.inc({ result });
+    },
+    snapshotRefreshed(snapshot) {
+      // Reset so services removed from the configuration disappear from the scrape.
+      serviceRole.reset();
+      for (const [service, state] of snapshot.services) {
+        for (const role of roles) serviceRole.set({ service, role }, state.reading.role === role ? 1 : 0);
+      }
+    },
+  };
+  return {
+    registry,
+    operations,
+    operationDuration,
+    pushAttempts,
+    serviceRole,
+    replicationAge,
+    configReloads,
+    alertsReceived,
+    timeToRunning,
+    observer,
+  };
+}

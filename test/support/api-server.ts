@@ -1,0 +1,70 @@
+import { serve, type ServerType } from "@hono/node-server";
+import type { AddressInfo } from "node:net";
+import type { ApiToken } from "../../src/auth/tokens-file.js";
+import type { AppConfig } from "../../src/config/app-config.js";
+import type { Readiness } from "../../src/http/app-deps.js";
+import { createApp } from "../../src/http/create-app.js";
+import { silentLogger } from "../../src/log/json-logger.js";
+import { createMetrics, type FailoverMetrics } from "../../src/metrics/failover-metrics.js";
+import type { FailoverOperations } from "../../src/operations/failover-operations.js";
+import { homelabOperations } from "./homelab-remote.js";
+import type { SshGitServer } from "./ssh-git-server.js";
+
+export interface ApiServer {
+  base: string;
+  operations: FailoverOperations;
+  metrics: FailoverMetrics;
+  /** Mutable so a test can switch auth modes or tokens between requests. */
+  config: AppConfig;
+  tokens: ApiToken[];
+  readiness: Readiness;
+  close(): Promise<void>;
+}
+
+/** The real app over real HTTP on 127.0.0.1, backed by a real clone of `url`. */
+export async function startApiServer(server: SshGitServer, url: string): Promise<ApiServer> {
+  const metrics = createMetrics();
+  const { operations, config } = await homelabOperations(server, url, { observer: metrics.observer });
+  const state = {
+    config,
+    tokens: [] as ApiToken[],
+    readiness: { configLoaded: true, gitReachable: true, lastFetchAt: new Date(), reason: null } as Readiness,
+  };
+  await operations.refresh();
+  const app = createApp({
+    operations,
+    config: () => state.config,
+    tokens: () => state.tokens,
+    logger: silentLogger,
+    metrics: metrics.registry,
+    readiness: () => state.readiness,
+  });
+  const http: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
+  });
+  const { port } = http.address() as AddressInfo;
+  return {
+    base: `http://127.0.0.1:${port}`,
+    operations,
+    metrics,
+    get config() {
+      return state.config;
+    },
+    set config(value) {
+      state.config = value;
+    },
+    get tokens() {
+      return state.tokens;
+    },
+    set tokens(value) {
+      state.tokens = value;
+    },
+    get readiness() {
+      return state.readiness;
+    },
+    set readiness(value) {
+      state.readiness = value;
+    },
+    close: () => new Promise<void>((resolve) => http.close(() => resolve())),
+  };
+}
