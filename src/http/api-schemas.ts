@@ -134,7 +134,7 @@ const replicationSchema = z
   .object({
     kind: z.string(),
     name: z.string(),
-    paused: z.boolean(),
+    paused: z.boolean().nullable(),
     lastSyncTime: z.string().nullable(),
     ageSeconds: z.number().nullable(),
   })

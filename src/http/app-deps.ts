@@ -3,6 +3,8 @@ import type { ApiToken } from "../auth/tokens-file.js";
 import type { AppConfig } from "../config/app-config.js";
 import type { Logger } from "../log/logger.js";
 import type { FailoverOperations } from "../operations/failover-operations.js";
+import type { RepoSnapshot } from "../operations/repo-snapshot.js";
+import type { ServiceStatus } from "../operations/service-status.js";
 
 /** What the last fetch said about the service's health (the server keeps it up to date). */
 export interface Readiness {
@@ -21,6 +23,8 @@ export interface AppDeps {
   logger: Logger;
   metrics: Registry;
   readiness: () => Readiness;
+  /** One service in depth: the snapshot plus what the cluster says (live, replication, progress). */
+  status: (snapshot: RepoSnapshot, service: string) => ServiceStatus;
   /** Milliseconds, for request durations. */
   clock?: () => number;
   newRequestId?: () => string;

@@ -2,7 +2,6 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { FailoverError, isFailoverError } from "../domain/failover-error.js";
-import { filesOf } from "../manifests/scan-service.js";
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import type { AppDeps, AppEnv } from "./app-deps.js";
 import {
@@ -102,20 +101,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   app.openapi(serviceStatusRoute, (c) => {
     const { service } = c.req.valid("param");
-    const state = serviceState(service);
-    const snapshot = snapshotOf();
-    const last = snapshot.history.find((o) => o.services.includes(service));
-    return c.json(
-      {
-        ...state.summary,
-        revision: snapshot.revision,
-        files: filesOf(state.spec),
-        live: null,
-        replication: null,
-        lastOperation: last ? { ...last, progress: null } : null,
-      },
-      200,
-    );
+    return c.json(deps.status(snapshotOf(), service), 200);
   });
 
   app.openapi(planPromoteRoute, async (c) => {

@@ -75,3 +75,19 @@ export interface OperationOptions {
   actor: string;
   requestId: string;
 }
+
+/** SPEC §7 `live`: what the cluster shows for the service (null without a cluster). */
+export interface LiveStatus {
+  pods: { name: string; node: string | null; phase: string; ready: boolean; terminating: boolean }[];
+  nodes: Record<string, { ready: boolean; since: string | null }>;
+  blockers: string[];
+}
+
+/** SPEC §7 `replication` entry; paused/lastSyncTime/ageSeconds are null for an object not found. */
+export interface ReplicationStatus {
+  kind: string;
+  name: string;
+  paused: boolean | null;
+  lastSyncTime: string | null;
+  ageSeconds: number | null;
+}

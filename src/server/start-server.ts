@@ -1,3 +1,4 @@
+import { serviceStatus } from "../operations/service-status.js";
 import { serve, type ServerType } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
@@ -130,6 +131,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     metrics: metrics.registry,
     readiness: () => readiness,
+    status: (snapshot, service) => serviceStatus(snapshot, service),
   });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));

@@ -1,3 +1,4 @@
+import { serviceStatus } from "../../src/operations/service-status.js";
 import { serve, type ServerType } from "@hono/node-server";
 import type { AddressInfo } from "node:net";
 import type { ApiToken } from "../../src/auth/tokens-file.js";
@@ -38,6 +39,7 @@ export async function startApiServer(server: SshGitServer, url: string): Promise
     logger: silentLogger,
     metrics: metrics.registry,
     readiness: () => state.readiness,
+    status: (snapshot, service) => serviceStatus(snapshot, service),
   });
   const http: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
