@@ -54,6 +54,9 @@ function backupFresh({ spec, action, live, now }: PreflightInput): Check {
     const label = `${rep.kind}/${rep.name}`;
     if (!seen) stale.push(`${label} not found in namespace ${spec.namespace}`);
     else if (!seen.lastSyncTime) stale.push(`${label} has never synced`);
+    // An unreadable time would compare false against the limit and pass as fresh.
+    else if (Number.isNaN(Date.parse(seen.lastSyncTime)))
+      stale.push(`${label} has an unreadable lastSyncTime "${seen.lastSyncTime}"`);
     else {
       const age = (now.getTime() - Date.parse(seen.lastSyncTime)) / 1000;
       const text = `${label} last synced ${formatDuration(age)} ago (${seen.lastSyncTime})`;
@@ -121,6 +124,8 @@ function reverseSynced({ spec, action, live, lastPromoteAt }: PreflightInput): C
     const seen = live.replication(spec.namespace, rep.kind, rep.name);
     if (!seen) problems.push(`${label} not found in namespace ${spec.namespace}`);
     else if (!seen.lastSyncTime) problems.push(`${label} has never synced`);
+    else if (Number.isNaN(Date.parse(seen.lastSyncTime)))
+      problems.push(`${label} has an unreadable lastSyncTime "${seen.lastSyncTime}"`);
     else if (since === null)
       problems.push(
         `${label} last synced ${seen.lastSyncTime}, but no promote is recorded in history to compare with`,
