@@ -13,6 +13,7 @@ import { JsonLogger } from "../log/json-logger.js";
 import type { Logger } from "../log/logger.js";
 import { createMetrics } from "../metrics/failover-metrics.js";
 import { FailoverOperations } from "../operations/failover-operations.js";
+import { startClusterIntegration } from "./cluster-integration.js";
 import { watchFile } from "./watch-file.js";
 
 export interface ServerOptions {
@@ -70,11 +71,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     credentials,
     author: git.author,
   });
+  const cluster = startClusterIntegration(
+    current.config,
+    () => current.config,
+    () => operations.snapshot,
+    metrics,
+    logger,
+  );
   const operations = new FailoverOperations({
     repo: clone,
     config: () => current.config,
+    live: () => cluster.live(),
     logger,
-    observer: metrics.observer,
+    observer: {
+      ...metrics.observer,
+      pushed: (info) => {
+        metrics.observer.pushed?.(info);
+        cluster.pushed(info);
+      },
+    },
   });
   const readiness: Readiness = {
     configLoaded: true,
@@ -114,6 +129,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         current = next; // one assignment: readers see the old or the new configuration, never a mix
         metrics.configReloads.inc({ result: "success" });
         logger.info("Configuration reloaded", { services: next.config.services.length });
+        cluster.reconfigure(next.config);
         await operations.reconfigure();
       } catch (error) {
         metrics.configReloads.inc({ result: "error" });
@@ -131,7 +147,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     metrics: metrics.registry,
     readiness: () => readiness,
-    status: (snapshot, service) => serviceStatus(snapshot, service),
+    status: (snapshot, service) => serviceStatus(snapshot, service, cluster.status),
   });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
@@ -153,6 +169,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await operations.idle();
       await closed;
       await reloading;
+      await cluster.stop();
       await credentials.dispose();
       logger.info("Stopped");
     },

@@ -1,0 +1,97 @@
+import type { AppConfig } from "../config/app-config.js";
+import { ClusterWatcher } from "../cluster/cluster-watcher.js";
+import { FluxNudge } from "../cluster/flux-nudge.js";
+import { clusterAccess } from "../cluster/kube-config.js";
+import { liveStatus, replicationAges, replicationStatus } from "../cluster/live-status.js";
+import { ProgressTracker } from "../cluster/progress-tracker.js";
+import type { LiveView } from "../domain/live-state.js";
+import type { Logger } from "../log/logger.js";
+import { workloadStrategy } from "../manifests/workload-strategy.js";
+import type { FailoverMetrics } from "../metrics/failover-metrics.js";
+import type { OperationObserver } from "../operations/failover-operations.js";
+import type { RepoSnapshot } from "../operations/repo-snapshot.js";
+import type { ClusterStatusSource } from "../operations/service-status.js";
+
+export interface ClusterIntegration {
+  /** The live view for preflight, or null when there is no cluster or its watches are down. */
+  live(): LiveView | null;
+  status: ClusterStatusSource | null;
+  pushed: NonNullable<OperationObserver["pushed"]>;
+  reconfigure(config: AppConfig): void;
+  stop(): Promise<void>;
+}
+
+const none: ClusterIntegration = {
+  live: () => null,
+  status: null,
+  pushed: () => undefined,
+  reconfigure: () => undefined,
+  stop: () => Promise.resolve(),
+};
+
+/**
+ * Wires the cluster module into the server: watches, Flux nudge after each push, progress and
+ * the cluster metrics. Without a cluster everything answers "unknown" (null), never an error.
+ */
+export function startClusterIntegration(
+  initial: AppConfig,
+  config: () => AppConfig,
+  snapshot: () => RepoSnapshot | undefined,
+  metrics: FailoverMetrics,
+  logger: Logger,
+): ClusterIntegration {
+  const access = clusterAccess(initial.cluster);
+  if (!access.enabled) {
+    logger.info("No cluster: live status is null and cluster checks are skipped", { reason: access.reason });
+    return none;
+  }
+  const log = logger.child({ component: "cluster" });
+  const gitRepository = initial.cluster.flux.gitRepository;
+  const watcher = new ClusterWatcher({
+    kubeConfig: access.kubeConfig,
+    gitRepository,
+    services: initial.services,
+    logger: log,
+  });
+  const nudge = new FluxNudge({
+    kubeConfig: access.kubeConfig,
+    gitRepository,
+    owners: (files) => watcher.fluxOwners(files),
+    logger: log,
+  });
+  const tracker = new ProgressTracker({
+    view: watcher,
+    services: () => config().services,
+    onRunning: (_service, seconds) => metrics.timeToRunning.observe(seconds),
+  });
+  watcher.onChange(() => {
+    tracker.observe();
+    metrics.replicationAge.reset();
+    for (const age of replicationAges(config().services, watcher, new Date())) {
+      if (age.ageSeconds !== null)
+        metrics.replicationAge.set({ service: age.service, object: age.object }, age.ageSeconds);
+    }
+  });
+  watcher.start();
+  logger.info("Watching the cluster", { source: access.source, server: access.server });
+  return {
+    live: () => (watcher.connected ? watcher : null),
+    status: {
+      live: (state) =>
+        liveStatus(state.spec, watcher, {
+          node: state.summary.activeNode,
+          claims: state.summary.claims.map((c) => c.active).filter((c): c is string => c !== null),
+          strategy: workloadStrategy(state.spec, snapshot()?.files ?? new Map()),
+        }),
+      replication: (state) => replicationStatus(state.spec, watcher, new Date()),
+      progress: (service, commit) => tracker.progress(service, commit),
+    },
+    pushed: (info) => {
+      tracker.pushed(info);
+      if (config().cluster.flux.reconcile) void nudge.nudge(info.files);
+    },
+    reconfigure: (next) =>
+      watcher.reconfigure({ services: next.services, gitRepository: next.cluster.flux.gitRepository }),
+    stop: () => watcher.stop(),
+  };
+}
