@@ -40,6 +40,14 @@ fi
 
 start=$(date +%s)
 mkdir -p "${bin_dir}"
+# One build at a time per cache directory; a second caller waits, then finds the binaries.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"${bin_dir}/.lock"
+  if ! flock -n 9; then
+    echo "build.sh: another build is running in ${bin_dir}; waiting for it ..." >&2
+    flock 9
+  fi
+fi
 tmp_dir="$(mktemp -d "${bin_dir}/.build.XXXXXX")"
 trap 'rm -rf "${tmp_dir}"' EXIT
 

@@ -413,6 +413,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--tls-cert-file=${join(pki, "serving.crt")}`,
       `--tls-private-key-file=${join(pki, "serving.key")}`,
       `--client-ca-file=${join(pki, "ca.crt")}`,
+      // A request-header (front-proxy) CA, so controller-manager and scheduler find a complete
+      // extension-apiserver-authentication ConfigMap; only CN=front-proxy-client may use it.
+      `--requestheader-client-ca-file=${join(pki, "ca.crt")}`,
+      "--requestheader-allowed-names=front-proxy-client",
+      "--requestheader-username-headers=X-Remote-User",
+      "--requestheader-group-headers=X-Remote-Group",
+      "--requestheader-extra-headers-prefix=X-Remote-Extra-",
       `--secure-port=${apiPort}`,
       "--bind-address=127.0.0.1",
       "--advertise-address=127.0.0.1",
