@@ -29,12 +29,12 @@ fi
 
 if ! command -v go >/dev/null 2>&1; then
   echo "build.sh: 'go' not found on PATH; the cluster tests build kube-apiserver from source." >&2
-  echo "build.sh: install Go >= 1.24: apt-get install golang (bookworm-backports) or https://go.dev/dl/" >&2
+  echo "build.sh: install Go >= 1.24: apt-get install golang (Debian trixie or newer; bookworm ships 1.19) or https://go.dev/dl/" >&2
   exit 1
 fi
 go_minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
 if [[ "${go_minor}" =~ ^[0-9]+$ ]] && ((go_minor < 24)); then
-  echo "build.sh: $(go env GOVERSION) is too old; install Go >= 1.24: apt-get install golang (bookworm-backports) or https://go.dev/dl/" >&2
+  echo "build.sh: $(go env GOVERSION) is too old; install Go >= 1.24: apt-get install golang (Debian trixie or newer; bookworm ships 1.19) or https://go.dev/dl/" >&2
   exit 1
 fi
 
