@@ -29,17 +29,25 @@ fi
 
 if ! command -v go >/dev/null 2>&1; then
   echo "build.sh: 'go' not found on PATH; the cluster tests build kube-apiserver from source." >&2
-  echo "build.sh: install Go >= 1.24: apt-get install golang (bookworm-backports) or https://go.dev/dl/" >&2
+  echo "build.sh: install Go >= 1.24: apt-get install golang (Debian trixie or newer; bookworm ships 1.19) or https://go.dev/dl/" >&2
   exit 1
 fi
 go_minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
 if [[ "${go_minor}" =~ ^[0-9]+$ ]] && ((go_minor < 24)); then
-  echo "build.sh: $(go env GOVERSION) is too old; install Go >= 1.24: apt-get install golang (bookworm-backports) or https://go.dev/dl/" >&2
+  echo "build.sh: $(go env GOVERSION) is too old; install Go >= 1.24: apt-get install golang (Debian trixie or newer; bookworm ships 1.19) or https://go.dev/dl/" >&2
   exit 1
 fi
 
 start=$(date +%s)
 mkdir -p "${bin_dir}"
+# One build at a time per cache directory; a second caller waits, then finds the binaries.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"${bin_dir}/.lock"
+  if ! flock -n 9; then
+    echo "build.sh: another build is running in ${bin_dir}; waiting for it ..." >&2
+    flock 9
+  fi
+fi
 tmp_dir="$(mktemp -d "${bin_dir}/.build.XXXXXX")"
 trap 'rm -rf "${tmp_dir}"' EXIT
 

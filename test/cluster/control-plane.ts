@@ -29,13 +29,9 @@ export const K8S_VERSION = "v1.34.4";
 export const KWOK_VERSION = "v0.7.0";
 
 /**
- * Nodes carrying this annotation (value {@link KWOK_NODE_ANNOTATION_VALUE}) are managed by
- * kwok: it marks them Ready, renews their Lease and runs their pods. Remove the annotation
- * to make kwok stop heartbeating a node; with `controllers: true` the node-lifecycle
- * controller marks it NotReady after {@link NODE_MONITOR_GRACE_PERIOD_SECONDS}.
+ * With `controllers: true`, the node-lifecycle controller marks a node whose kwok was stopped
+ * (see {@link ControlPlane.stopNode}) Ready=Unknown this long after its last Lease renewal.
  */
-export const KWOK_NODE_ANNOTATION = "kwok.x-k8s.io/node";
-export const KWOK_NODE_ANNOTATION_VALUE = "fake";
 export const NODE_MONITOR_GRACE_PERIOD_SECONDS = 20;
 
 /** Go modules whose `config/crd/bases/` provide the CRDs installed into every control plane. */
@@ -69,7 +65,10 @@ export const CRD_SOURCES = [
 export interface ControlPlaneOptions {
   /** Also run kube-controller-manager and kube-scheduler (default false). */
   controllers?: boolean;
-  /** Also run kwok out of cluster, managing nodes annotated {@link KWOK_NODE_ANNOTATION}=fake (default false). */
+  /**
+   * Enable fake nodes (default false): {@link ControlPlane.addNode} creates a Node and runs a
+   * kwok process (out of cluster) that manages only that node and its pods.
+   */
   kwok?: boolean;
   /** Install the Flux and VolSync CRDs (default true). */
   crds?: boolean;
@@ -93,6 +92,20 @@ export interface ControlPlane {
   restartApiServer(): Promise<void>;
   /** Creates the namespace (if missing) and ServiceAccount, returns a token kubeconfig's path. */
   createServiceAccountKubeconfig(namespace: string, name: string): Promise<string>;
+  /**
+   * Creates a Node managed by its own kwok process (requires `kwok: true`) and waits until it
+   * is Ready. kwok renews its Lease every 5 s and runs the pods scheduled onto it (Running,
+   * Ready, with a pod IP), without containers.
+   */
+  addNode(name: string, labels?: Record<string, string>): Promise<void>;
+  /**
+   * Kills the node's kwok process (SIGKILL): its Lease and status heartbeats stop, as when a
+   * machine dies. With `controllers: true` the node becomes Ready=Unknown (tainted
+   * node.kubernetes.io/unreachable) about {@link NODE_MONITOR_GRACE_PERIOD_SECONDS} later.
+   */
+  stopNode(name: string): Promise<void>;
+  /** Starts the node's kwok again; the node returns to Ready. */
+  startNode(name: string): Promise<void>;
   /** Runs kubectl with the admin kubeconfig and returns stdout. */
   kubectl(...args: string[]): Promise<string>;
 }
@@ -105,17 +118,14 @@ export function defaultBinDir(): string {
   return join(root, `k8s-${K8S_VERSION}`, "bin");
 }
 
-/** A Node manifest managed by kwok (pass to `kubectl apply` or a client). */
+/** The Node manifest {@link ControlPlane.addNode} creates. */
 export function kwokNode(name: string, labels: Record<string, string> = {}): Record<string, unknown> {
   return {
     apiVersion: "v1",
     kind: "Node",
     metadata: {
       name,
-      annotations: {
-        [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE,
-        "node.alpha.kubernetes.io/ttl": "0",
-      },
+      annotations: { "kwok.x-k8s.io/node": "fake", "node.alpha.kubernetes.io/ttl": "0" },
       labels: { "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", type: "kwok", ...labels },
     },
     spec: {},
@@ -312,14 +322,15 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     return m;
   };
 
-  const stopProcess = async (m: Managed): Promise<void> => {
+  const stopProcess = async (m: Managed, graceMs = 10_000): Promise<void> => {
     if (m.exitCode === undefined) {
       m.proc.kill("SIGTERM");
-      const timer = setTimeout(() => m.proc.kill("SIGKILL"), 10_000);
+      const timer = setTimeout(() => m.proc.kill("SIGKILL"), graceMs);
       await m.exited;
       clearTimeout(timer);
     }
-    managed.splice(managed.indexOf(m), 1);
+    const index = managed.indexOf(m);
+    if (index >= 0) managed.splice(index, 1);
     recordPids();
   };
 
@@ -339,6 +350,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       await sleep(200);
     }
   };
+
+  // Resolve the CRD files from the Go module cache while the processes start.
+  const crdFiles = (options.crds ?? true) ? resolveCrdFiles() : undefined;
+  crdFiles?.catch(() => undefined); // awaited below; avoid an unhandled rejection if startup fails first
 
   try {
     const bin = (name: string): string => join(binDir, name);
@@ -413,6 +428,13 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--tls-cert-file=${join(pki, "serving.crt")}`,
       `--tls-private-key-file=${join(pki, "serving.key")}`,
       `--client-ca-file=${join(pki, "ca.crt")}`,
+      // A request-header (front-proxy) CA, so controller-manager and scheduler find a complete
+      // extension-apiserver-authentication ConfigMap; only CN=front-proxy-client may use it.
+      `--requestheader-client-ca-file=${join(pki, "ca.crt")}`,
+      "--requestheader-allowed-names=front-proxy-client",
+      "--requestheader-username-headers=X-Remote-User",
+      "--requestheader-group-headers=X-Remote-Group",
+      "--requestheader-extra-headers-prefix=X-Remote-Extra-",
       `--secure-port=${apiPort}`,
       "--bind-address=127.0.0.1",
       "--advertise-address=127.0.0.1",
@@ -456,11 +478,7 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     // --- CRDs from the Go module cache (never copied into the repository)
     if (options.crds ?? true) {
-      const files: string[] = [];
-      for (const source of CRD_SOURCES) {
-        const moduleDir = await goModuleDir(source.module, source.version);
-        for (const f of source.files) files.push(join(moduleDir, "config", "crd", "bases", f));
-      }
+      const files = await crdFiles!;
       await kubectl("apply", "--server-side", "--force-conflicts", ...files.flatMap((f) => ["-f", f]));
       const names = CRD_SOURCES.flatMap((s) => [...s.names]).map((n) => `crd/${n}`);
       await kubectl(
@@ -514,16 +532,22 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       );
     }
 
-    // --- kwok: fake kubelets for nodes annotated kwok.x-k8s.io/node=fake
-    if (options.kwok) {
-      const kwokHome = join(dir, "kwok-home");
+    // --- kwok: one process per fake node (kwok has no clean way to let go of a single node
+    // among many: with an annotation selector it keeps heartbeating a node after the
+    // annotation is removed), so killing that process is a node failure.
+    const kwokHome = join(dir, "kwok-home");
+    const kwoks = new Map<string, Managed>();
+    const startKwok = async (name: string): Promise<void> => {
+      if (!options.kwok) throw new Error("startControlPlane({ kwok: true }) is needed for fake nodes");
+      const running = kwoks.get(name);
+      if (running && running.exitCode === undefined) return;
       await run("mkdir", ["-p", kwokHome]);
       const kwok = startProcess(
-        "kwok",
+        `kwok-${name}`,
         bin(`kwok-${KWOK_VERSION}`),
         [
           `--kubeconfig=${kubeconfigPath}`,
-          `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=${KWOK_NODE_ANNOTATION_VALUE}`,
+          `--manage-single-node=${name}`,
           // Leases renewed every 5 s, well inside the controller-manager's grace period.
           "--node-lease-duration-seconds=20",
           "--cidr=10.244.0.1/16",
@@ -532,15 +556,39 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
         // kwok reads ~/.kwok/kwok.yaml when present: keep it hermetic.
         { ...process.env, HOME: kwokHome },
       );
-      await waitUntil(kwok, "running", () =>
-        Promise.resolve(tail(kwok.logPath, 200).includes("Watch nodes")),
-      );
-    }
+      kwoks.set(name, kwok);
+      await waitUntil(kwok, `node ${name} Ready`, async () => {
+        const out = await kubectl(
+          "get",
+          "node",
+          name,
+          "-o",
+          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+        ).catch(() => "");
+        return out.trim() === "True";
+      });
+    };
+    const addNode = async (name: string, labels: Record<string, string> = {}): Promise<void> => {
+      if (!options.kwok) throw new Error("startControlPlane({ kwok: true }) is needed for fake nodes");
+      await applyObject(kubectl, kwokNode(name, labels));
+      await startKwok(name);
+    };
+    const stopNode = async (name: string): Promise<void> => {
+      const kwok = kwoks.get(name);
+      if (!kwok) throw new Error(`no kwok node ${name}`);
+      if (kwok.exitCode !== undefined) return;
+      kwok.proc.kill("SIGKILL");
+      await stopProcess(kwok);
+    };
 
     const stop = async (): Promise<void> => {
       if (stopped) return;
       stopped = true;
-      for (const m of [...managed].reverse()) await stopProcess(m);
+      // Clients first, then the apiserver, then etcd (restartApiServer() reorders `managed`;
+      // clients whose apiserver is already gone hang in their graceful shutdown).
+      const order = ["kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"];
+      const sorted = [...managed].sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name)); // kwok-* first
+      for (const m of sorted) await stopProcess(m);
       live.delete(entry);
       try {
         reaper.kill("SIGKILL");
@@ -551,7 +599,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     };
 
     const restartApiServer = async (): Promise<void> => {
-      await stopProcess(apiserver);
+      // With clients (controllers, kwok, watches) connected, kube-apiserver stops listening at
+      // once but takes many seconds to exit after SIGTERM; do not wait that long.
+      await stopProcess(apiserver, 2_000);
       apiserver = startProcess("kube-apiserver", bin("kube-apiserver"), apiArgs);
       await waitApiReady(apiserver);
     };
@@ -565,7 +615,18 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       return path;
     };
 
-    return { kubeconfigPath, server, dir, stop, restartApiServer, createServiceAccountKubeconfig, kubectl };
+    return {
+      kubeconfigPath,
+      server,
+      dir,
+      stop,
+      restartApiServer,
+      createServiceAccountKubeconfig,
+      addNode,
+      stopNode,
+      startNode: startKwok,
+      kubectl,
+    };
   } catch (error) {
     const logs = managed.map((m) => m.logPath);
     killAll();
@@ -591,6 +652,12 @@ async function applyObject(kubectl: (...args: string[]) => Promise<string>, obj:
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Paths of the CRD files listed in {@link CRD_SOURCES}, in the Go module cache. */
+export async function resolveCrdFiles(): Promise<string[]> {
+  const dirs = await Promise.all(CRD_SOURCES.map((s) => goModuleDir(s.module, s.version)));
+  return CRD_SOURCES.flatMap((s, i) => s.files.map((f) => join(dirs[i]!, "config", "crd", "bases", f)));
 }
 
 const moduleDirs = new Map<string, Promise<string>>();

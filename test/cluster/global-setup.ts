@@ -6,6 +6,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export function setup(): void {
+  const go = spawnSync("go", ["version"], { encoding: "utf8" });
+  if (go.error || go.status !== 0) {
+    throw new Error(
+      "cluster tests: `go` is not on PATH; it builds kube-apiserver & co and provides the Flux/VolSync " +
+        "CRDs from the Go module cache. Install Go >= 1.24: apt-get install golang (Debian trixie or newer; " +
+        "bookworm ships 1.19) or https://go.dev/dl/",
+    );
+  }
   const script = join(dirname(fileURLToPath(import.meta.url)), "build.sh");
   const started = Date.now();
   const result = spawnSync("bash", [script], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
