@@ -70,6 +70,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     dataDir: git.dataDir,
     credentials,
     author: git.author,
+    logger: logger.child({ component: "git" }),
   });
   const cluster = startClusterIntegration(
     current.config,

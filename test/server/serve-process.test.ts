@@ -77,6 +77,16 @@ describe("the built executable", () => {
     expect(body.commit).toBe(await git(["rev-parse", "main"], ssh.repoPath("sigterm")));
     expect(await exited).toBe(0);
     expect(stderr.join("")).not.toContain(operatorToken);
+    // SPEC §6's log lines, one JSON object per line.
+    const lines = stderr
+      .join("")
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { msg: string });
+    const messages = lines.map((l) => l.msg);
+    expect(messages).toContain("Starting backup failover");
+    expect(messages).toContain("Updated volume");
+    expect(messages.some((m) => m.startsWith("Pushed changes to 127.0.0.1"))).toBe(true);
   });
 
   it("demo serves the example homelab and prints what to try", async () => {
