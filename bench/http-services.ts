@@ -111,30 +111,59 @@ interface ProfileNode {
   children?: number[];
 }
 
-/** Self time per function from a V8 .cpuprofile, top `n`, as percentages of all samples. */
-async function summariseProfile(file: string, n = 15): Promise<string[]> {
+/**
+ * Self and inclusive time per function from a V8 .cpuprofile, top `n` each, as percentages of the
+ * samples taken inside the load window [fromUs, toUs] (V8 profile timestamps and
+ * `process.hrtime` both use CLOCK_MONOTONIC, so start-up is left out).
+ */
+async function summariseProfile(file: string, fromUs: number, toUs: number, n = 12): Promise<string[]> {
   const profile = JSON.parse(await readFile(file, "utf8")) as {
     nodes: ProfileNode[];
+    startTime: number;
     samples: number[];
     timeDeltas: number[];
   };
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const self = new Map<string, number>();
-  let total = 0;
-  profile.samples.forEach((id, i) => {
-    const node = byId.get(id);
-    const dt = profile.timeDeltas[i] ?? 0;
-    if (!node) return;
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const label = (node: ProfileNode) => {
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url.replace(/^file:\/\//, "").replace(`${root}/`, "");
-    const key = `${functionName || "(anonymous)"}  ${where ? `${where}:${lineNumber + 1}` : ""}`.trim();
-    self.set(key, (self.get(key) ?? 0) + dt);
+    return `${functionName || "(anonymous)"}  ${where ? `${where}:${lineNumber + 1}` : ""}`.trim();
+  };
+  const self = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  let t = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const dt = profile.timeDeltas[i] ?? 0;
+    t += dt;
+    const node = byId.get(id);
+    if (!node || t < fromUs || t > toUs) return;
     total += dt;
+    self.set(label(node), (self.get(label(node)) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const frame = byId.get(cur);
+      if (!frame || frame.callFrame.functionName === "(root)") continue;
+      const key = label(frame);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + dt);
+    }
   });
-  return [...self.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([key, t]) => `${((100 * t) / total).toFixed(1).padStart(5)}%  ${key}`);
+  if (total === 0) return ["no samples inside the load window"];
+  const top = (m: Map<string, number>) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([key, v]) => `  ${((100 * v) / total).toFixed(1).padStart(5)}%  ${key}`);
+  return [
+    `${(total / 1000).toFixed(0)} ms sampled in the load window; self time:`,
+    ...top(self),
+    "inclusive time:",
+    ...top(inclusive),
+  ];
 }
 
 interface ServerChild {
@@ -283,13 +312,16 @@ export async function runHttpServicesBench(options: { profile?: boolean } = {}):
       const profDir = join(work, "cpuprof");
       server = await startServerChild(configFile, logFile, profDir);
       console.log(`  profiling: server restarted with --cpu-prof, ${PROFILE_SECONDS} s of load ...`);
-      await load(url.replace(/:\d+\//, `:${new URL(server.base).port}/`), CONNECTIONS, PROFILE_SECONDS);
+      const fromUs = Number(process.hrtime.bigint() / 1000n);
+      await load(`${server.base}/api/services`, CONNECTIONS, PROFILE_SECONDS);
+      const toUs = Number(process.hrtime.bigint() / 1000n);
       await stopChild(server.child);
       const files = (await readdir(profDir)).filter((f) => f.endsWith(".cpuprofile"));
       if (files[0] === undefined) console.log("  no .cpuprofile written");
       else {
-        console.log("  server CPU profile, self time (top 15):");
-        for (const line of await summariseProfile(join(profDir, files[0]))) console.log(`    ${line}`);
+        console.log("  server CPU profile (top 12):");
+        for (const line of await summariseProfile(join(profDir, files[0]), fromUs, toUs))
+          console.log(`    ${line}`);
       }
     }
 
