@@ -24,6 +24,7 @@ import {
 } from "../test/support/generated-homelab.js";
 import { startSshGitServer, type SshGitServer } from "../test/support/ssh-git-server.js";
 import { git as localGit } from "../test/support/test-git.js";
+import { runHttpServicesBench } from "./http-services.js";
 
 const execFileAsync = promisify(execFile);
 
@@ -75,11 +76,8 @@ async function seedRepository(server: SshGitServer, name: string): Promise<strin
   return bare;
 }
 
-async function main(): Promise<void> {
-  const info = await machine();
-  console.log("Machine");
-  for (const [k, v] of Object.entries(info)) console.log(`  ${k.padEnd(22)} ${v}`);
-
+/** The Git scenarios (a)–(f); prints its results and returns the SPEC §13 target rows. */
+async function runGitBench(): Promise<[string, string, string, boolean][]> {
   const server = await startSshGitServer();
   const work = await mkdtemp(join(tmpdir(), "failover-bench-"));
   try {
@@ -344,16 +342,35 @@ async function main(): Promise<void> {
         errors.length === 0 && flipped === SERVICES && preserved === contention.foreign.length,
       ],
     ];
-    console.log("\nSPEC §13 targets");
-    console.log(`  ${"metric".padEnd(46)} ${"measured".padEnd(12)} ${"target".padEnd(10)} met`);
-    for (const [name, value, target, met] of ratios)
-      console.log(`  ${name.padEnd(46)} ${value.padEnd(12)} ${target.padEnd(10)} ${met ? "yes" : "NO"}`);
-    const load = await readFile("/proc/loadavg", "utf8").catch(() => "n/a");
-    console.log(`\nLoad average at end: ${load.split(" ").slice(0, 3).join(" ")}`);
+    return ratios;
   } finally {
     await server.stop();
     await rm(work, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }).catch(() => undefined);
   }
+}
+
+/** `bench/run.ts [git|http] [--profile]`: both parts by default, or one of them. */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const only = args.find((a) => a === "git" || a === "http");
+  const unknown = args.filter((a) => a !== only && a !== "--profile");
+  if (unknown.length > 0)
+    throw new Error(`usage: bench/run.ts [git|http] [--profile]; got ${unknown.join(" ")}`);
+  const info = await machine();
+  console.log("Machine");
+  for (const [k, v] of Object.entries(info)) console.log(`  ${k.padEnd(22)} ${v}`);
+
+  const targets: [string, string, string, boolean][] = [];
+  if (only !== "http") targets.push(...(await runGitBench()));
+  if (only !== "git")
+    targets.push(...(await runHttpServicesBench({ profile: args.includes("--profile") })).targets);
+
+  console.log("\nSPEC §13 targets");
+  console.log(`  ${"metric".padEnd(46)} ${"measured".padEnd(12)} ${"target".padEnd(10)} met`);
+  for (const [name, value, target, met] of targets)
+    console.log(`  ${name.padEnd(46)} ${value.padEnd(12)} ${target.padEnd(10)} ${met ? "yes" : "NO"}`);
+  const load = await readFile("/proc/loadavg", "utf8").catch(() => "n/a");
+  console.log(`\nLoad average at end: ${load.split(" ").slice(0, 3).join(" ")}`);
 }
 
 main().catch((error: unknown) => {
