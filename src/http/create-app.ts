@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { FailoverError, isFailoverError } from "../domain/failover-error.js";
+import type { ServiceSummary } from "../operations/operation-types.js";
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import type { AppDeps, AppEnv } from "./app-deps.js";
 import {
@@ -93,10 +94,20 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return state;
   };
 
+  // The list is the hot read path: serialise it once per snapshot, not once per request. Keyed
+  // by the snapshot object (a config reload makes a new one at the same revision).
+  const servicesBodies = new WeakMap<RepoSnapshot, string>();
   app.openapi(listServicesRoute, (c) => {
     const snapshot = snapshotOf();
-    const services = [...snapshot.services.values()].map((s) => s.summary);
-    return c.json({ services, revision: snapshot.revision }, 200);
+    let body = servicesBodies.get(snapshot);
+    if (body === undefined) {
+      const services = [...snapshot.services.values()].map((s) => s.summary);
+      body = JSON.stringify({ services, revision: snapshot.revision });
+      servicesBodies.set(snapshot, body);
+    }
+    return c.body(body, 200, { "Content-Type": "application/json" }) as unknown as ReturnType<
+      typeof c.json<{ services: ServiceSummary[]; revision: string }, 200>
+    >;
   });
 
   app.openapi(serviceStatusRoute, (c) => {

@@ -11,6 +11,7 @@ import type { FailoverMetrics } from "../metrics/failover-metrics.js";
 import type { OperationObserver } from "../operations/failover-operations.js";
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import type { ClusterStatusSource } from "../operations/service-status.js";
+import { noCluster } from "./no-cluster.js";
 
 export interface ClusterIntegration {
   /** The live view for preflight, or null when there is no cluster or its watches are down. */
@@ -20,14 +21,6 @@ export interface ClusterIntegration {
   reconfigure(config: AppConfig): void;
   stop(): Promise<void>;
 }
-
-const none: ClusterIntegration = {
-  live: () => null,
-  status: null,
-  pushed: () => undefined,
-  reconfigure: () => undefined,
-  stop: () => Promise.resolve(),
-};
 
 /**
  * Wires the cluster module into the server: watches, Flux nudge after each push, progress and
@@ -43,7 +36,7 @@ export function startClusterIntegration(
   const access = clusterAccess(initial.cluster);
   if (!access.enabled) {
     logger.info("No cluster: live status is null and cluster checks are skipped", { reason: access.reason });
-    return none;
+    return noCluster;
   }
   const log = logger.child({ component: "cluster" });
   const gitRepository = initial.cluster.flux.gitRepository;

@@ -13,7 +13,8 @@ import { JsonLogger } from "../log/json-logger.js";
 import type { Logger } from "../log/logger.js";
 import { createMetrics } from "../metrics/failover-metrics.js";
 import { FailoverOperations } from "../operations/failover-operations.js";
-import { startClusterIntegration } from "./cluster-integration.js";
+import type { ClusterIntegration } from "./cluster-integration.js";
+import { noCluster, wantsCluster } from "./no-cluster.js";
 import { watchFile } from "./watch-file.js";
 
 export interface ServerOptions {
@@ -72,13 +73,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     author: git.author,
     logger: logger.child({ component: "git" }),
   });
-  const cluster = startClusterIntegration(
-    current.config,
-    () => current.config,
-    () => operations.snapshot,
-    metrics,
-    logger,
-  );
+  const cluster: ClusterIntegration = !wantsCluster(current.config.cluster, process.env)
+    ? noCluster
+    : (await import("./cluster-integration.js")).startClusterIntegration(
+        current.config,
+        () => current.config,
+        () => operations.snapshot,
+        metrics,
+        logger,
+      );
   const operations = new FailoverOperations({
     repo: clone,
     config: () => current.config,
