@@ -332,6 +332,16 @@ describe("the server with a cluster (deploy/base RBAC, real SSH remote)", () => 
       ),
     );
     expect(text).toMatch(/failover_time_to_running_seconds_count 1\b/);
+    // The age is computed when scraped, so it grows between cluster events.
+    const age = (metrics: string) =>
+      Number(
+        new RegExp(
+          `failover_replication_age_seconds\\{service="${svc}",object="ReplicationDestination/${svc}-config-backup"\\} (\\d+)`,
+        ).exec(metrics)?.[1],
+      );
+    await new Promise((r) => setTimeout(r, 2100));
+    const later = await (await fetch(`${server.url}/metrics`)).text();
+    expect(age(later)).toBeGreaterThanOrEqual(age(text) + 2);
     expect(logs.join("\n")).toContain("Asked Flux to reconcile");
   });
 });
