@@ -4,6 +4,8 @@ import { prepareGitCredentials } from "../git/git-credentials.js";
 import { WorkingClone } from "../git/working-clone.js";
 import { silentLogger } from "../log/json-logger.js";
 import { FailoverOperations } from "../operations/failover-operations.js";
+import type { AppConfig } from "../config/app-config.js";
+import { clusterChecks } from "./cluster-checks.js";
 import type { DoctorCheck } from "./doctor-check.js";
 import { checkKeyFile, checkKnownHosts, sshHostOf } from "./ssh-files.js";
 
@@ -11,9 +13,13 @@ import { checkKeyFile, checkKnownHosts, sshHostOf } from "./ssh-files.js";
  * Checks the setup end to end, in the order an operator would debug it by hand; later checks are
  * skipped when an earlier one makes them meaningless.
  */
-export async function runDoctor(configPath: string, dataDir: string | undefined): Promise<DoctorCheck[]> {
+export async function runDoctor(
+  configPath: string,
+  dataDir: string | undefined,
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
-  let config;
+  let config: AppConfig;
   try {
     config = await loadConfig(configPath);
     checks.push({
@@ -28,6 +34,18 @@ export async function runDoctor(configPath: string, dataDir: string | undefined)
     checks.push({ name: "config", status: "fail", detail: errors.join("; ") });
     return checks;
   }
+  // The cluster does not depend on Git: its checks run even when the remote is unusable.
+  await gitChecks(config, dataDir, checks);
+  checks.push(...(await clusterChecks(config, options)));
+  return checks;
+}
+
+/** Key, known_hosts, remote readable and writable, each service in the repository. */
+async function gitChecks(
+  config: AppConfig,
+  dataDir: string | undefined,
+  checks: DoctorCheck[],
+): Promise<void> {
   const ssh = sshHostOf(config.git.url);
   if (ssh) {
     checks.push(
@@ -47,7 +65,7 @@ export async function runDoctor(configPath: string, dataDir: string | undefined)
   }
   if (checks.some((c) => c.status === "fail")) {
     checks.push({ name: "remote", status: "skip", detail: "fix the checks above first" });
-    return checks;
+    return;
   }
   let credentials;
   try {
@@ -58,7 +76,7 @@ export async function runDoctor(configPath: string, dataDir: string | undefined)
       status: "fail",
       detail: error instanceof Error ? error.message : String(error),
     });
-    return checks;
+    return;
   }
   try {
     const clone = new WorkingClone({
@@ -83,7 +101,7 @@ export async function runDoctor(configPath: string, dataDir: string | undefined)
         status: "fail",
         detail: error instanceof Error ? error.message : String(error),
       });
-      return checks;
+      return;
     }
     try {
       const outcome = await clone.pushDryRun();
@@ -119,5 +137,4 @@ export async function runDoctor(configPath: string, dataDir: string | undefined)
   } finally {
     await credentials.dispose();
   }
-  return checks;
 }

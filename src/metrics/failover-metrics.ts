@@ -3,6 +3,8 @@ import type { OperationObserver } from "../operations/failover-operations.js";
 
 const roles = ["primary", "backup", "mixed", "unknown"] as const;
 
+export type ReplicationAgeSource = () => readonly { service: string; object: string; ageSeconds: number }[];
+
 /** SPEC §11's metrics in a registry of their own (never prom-client's global default). */
 export interface FailoverMetrics {
   registry: Registry;
@@ -11,6 +13,11 @@ export interface FailoverMetrics {
   pushAttempts: Counter<"result">;
   serviceRole: Gauge<"service" | "role">;
   replicationAge: Gauge<"service" | "object">;
+  /**
+   * Where `failover_replication_age_seconds` comes from; read at each scrape, so the ages grow
+   * between cluster events. Unset (no cluster): the gauge stays empty.
+   */
+  setReplicationAges(source: ReplicationAgeSource | undefined): void;
   configReloads: Counter<"result">;
   alertsReceived: Counter<"status">;
   timeToRunning: Histogram;
@@ -46,11 +53,19 @@ export function createMetrics(): FailoverMetrics {
     labelNames: ["service", "role"] as const,
     registers,
   });
+  let replicationAges: ReplicationAgeSource | undefined;
   const replicationAge = new Gauge({
     name: "failover_replication_age_seconds",
     help: "Seconds since each replication object last synced (needs the cluster).",
     labelNames: ["service", "object"] as const,
     registers,
+    collect() {
+      if (replicationAges === undefined) return;
+      // Reset so objects no longer configured (or no longer synced) disappear from the scrape.
+      this.reset();
+      for (const age of replicationAges())
+        this.set({ service: age.service, object: age.object }, age.ageSeconds);
+    },
   });
   const configReloads = new Counter({
     name: "failover_config_reloads_total",
@@ -93,6 +108,10 @@ export function createMetrics(): FailoverMetrics {
     pushAttempts,
     serviceRole,
     replicationAge,
+    setReplicationAges(source) {
+      replicationAges = source;
+      if (source === undefined) replicationAge.reset();
+    },
     configReloads,
     alertsReceived,
     timeToRunning,

@@ -57,14 +57,9 @@ export function startClusterIntegration(
     services: () => config().services,
     onRunning: (_service, seconds) => metrics.timeToRunning.observe(seconds),
   });
-  watcher.onChange(() => {
-    tracker.observe();
-    metrics.replicationAge.reset();
-    for (const age of replicationAges(config().services, watcher, new Date())) {
-      if (age.ageSeconds !== null)
-        metrics.replicationAge.set({ service: age.service, object: age.object }, age.ageSeconds);
-    }
-  });
+  watcher.onChange(() => tracker.observe());
+  // From the last known state even while the watches are down: the age only grows.
+  metrics.setReplicationAges(() => replicationAges(config().services, watcher, new Date()));
   watcher.start();
   logger.info("Watching the cluster", { source: access.source, server: access.server });
   return {
@@ -85,6 +80,9 @@ export function startClusterIntegration(
     },
     reconfigure: (next) =>
       watcher.reconfigure({ services: next.services, gitRepository: next.cluster.flux.gitRepository }),
-    stop: () => watcher.stop(),
+    stop: () => {
+      metrics.setReplicationAges(undefined);
+      return watcher.stop();
+    },
   };
 }
