@@ -1,7 +1,6 @@
 import { httpClient } from "./cli/http-client.js";
 import type { ClientTarget } from "./cli/failover-client.js";
 import { runCli } from "./cli/run-cli.js";
-import { runDoctor } from "./doctor/run-doctor.js";
 import { openLocalClient } from "./open-local-client.js";
 
 /** Composition root: the executable's entry. Returns the process exit code. */
@@ -13,6 +12,10 @@ export async function main(argv: string[]): Promise<number> {
   return runCli(
     argv,
     { stdout: process.stdout, stderr: process.stderr, env: process.env },
-    { openClient, runDoctor },
+    {
+      openClient,
+      // Loaded on demand: the doctor's cluster checks pull in the Kubernetes client.
+      runDoctor: async (...args) => (await import("./doctor/run-doctor.js")).runDoctor(...args),
+    },
   );
 }

@@ -36,7 +36,7 @@ function stuckTerminating(
   const state = node ? `NotReady since ${node.since ?? "an unknown time"}` : "gone from the cluster";
   const tainted = node?.taints.some((t) => t.key === outOfServiceTaint) === true;
   const head =
-    `pod ${pod.name} is stuck Terminating (deleted at ${pod.deletionTimestamp ?? "?"}) on node ${nodeName}, ` +
+    `pod ${pod.name} is stuck Terminating (its deletion grace period ended at ${pod.deletionTimestamp ?? "?"}) on node ${nodeName}, ` +
     `which is ${state}: ${waitsFor(spec, desired)}.`;
   if (tainted) {
     return `${head} Node ${nodeName} already has the ${outOfServiceTaint} taint, so Kubernetes should force-delete it shortly; if it stays, run \`kubectl delete pod -n ${pod.namespace} ${pod.name} --grace-period=0 --force\`.`;

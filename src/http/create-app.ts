@@ -96,13 +96,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
 
   // The list is the hot read path: serialise it once per snapshot, not once per request. Keyed
   // by the snapshot object (a config reload makes a new one at the same revision).
-  const servicesBodies = new WeakMap<RepoSnapshot, string>();
+  const servicesBodies = new WeakMap<RepoSnapshot, Uint8Array<ArrayBuffer>>();
   app.openapi(listServicesRoute, (c) => {
     const snapshot = snapshotOf();
     let body = servicesBodies.get(snapshot);
     if (body === undefined) {
       const services = [...snapshot.services.values()].map((s) => s.summary);
-      body = JSON.stringify({ services, revision: snapshot.revision });
+      body = new TextEncoder().encode(JSON.stringify({ services, revision: snapshot.revision }));
       servicesBodies.set(snapshot, body);
     }
     return c.body(body, 200, { "Content-Type": "application/json" }) as unknown as ReturnType<
