@@ -1,22 +1,7 @@
 import type { ServiceSpec } from "../domain/service-spec.js";
+import type { LiveStatus, ReplicationStatus } from "../operations/operation-types.js";
 import type { ClusterView } from "./cluster-view.js";
 import { podBlockers, type DesiredPlacement } from "./pod-blockers.js";
-
-/** SPEC §7 `live`. */
-export interface LiveStatus {
-  pods: { name: string; node: string | null; phase: string; ready: boolean; terminating: boolean }[];
-  nodes: Record<string, { ready: boolean; since: string | null }>;
-  blockers: string[];
-}
-
-/** SPEC §7 `replication` entry; paused/lastSyncTime/ageSeconds are null for an object not found. */
-export interface ReplicationStatus {
-  kind: string;
-  name: string;
-  paused: boolean | null;
-  lastSyncTime: string | null;
-  ageSeconds: number | null;
-}
 
 /** Pods, the nodes involved (primary, backup and the pods' nodes) and the blockers. */
 export function liveStatus(spec: ServiceSpec, view: ClusterView, desired: DesiredPlacement): LiveStatus {

@@ -1,17 +1,7 @@
 import type { ServiceSpec } from "../domain/service-spec.js";
-import type { Progress } from "../operations/operation-types.js";
+import type { Progress, PushInfo } from "../operations/operation-types.js";
 import type { ClusterView } from "./cluster-view.js";
 import { revisionSha } from "./flux-records.js";
-
-/** What failover-operations reports after a push (OperationObserver.pushed). */
-export interface PushInfo {
-  commit: string;
-  files: string[];
-  services: string[];
-  at: Date;
-  targetNode: string;
-  action: string;
-}
 
 export interface ProgressTrackerOptions {
   view: ClusterView;

@@ -7,7 +7,13 @@ import { applySplices } from "../manifests/apply-splices.js";
 import { unifiedDiff } from "../manifests/unified-diff.js";
 import { commitMessage, sanitizeActor, sanitizeReason } from "./commit-message.js";
 import { operationFromCommit } from "./history.js";
-import type { EvacuateResult, Operation, OperationOptions, OperationResult } from "./operation-types.js";
+import type {
+  EvacuateResult,
+  Operation,
+  OperationOptions,
+  OperationResult,
+  PushInfo,
+} from "./operation-types.js";
 import { describeFailing, planService, type PlannedService } from "./plan-service.js";
 import { planEvacuation } from "./plan-evacuation.js";
 import { analyse, readSnapshot, type RepoSnapshot } from "./repo-snapshot.js";
@@ -23,14 +29,7 @@ export interface OperationObserver {
   ): void;
   pushAttempt?(result: "pushed" | "rejected" | "error"): void;
   snapshotRefreshed?(snapshot: RepoSnapshot): void;
-  pushed?(info: {
-    commit: string;
-    files: string[];
-    services: string[];
-    at: Date;
-    targetNode: string;
-    action: string;
-  }): void;
+  pushed?(info: PushInfo): void;
 }
 
 export interface FailoverOperationsDeps {

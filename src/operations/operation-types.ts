@@ -91,3 +91,13 @@ export interface ReplicationStatus {
   lastSyncTime: string | null;
   ageSeconds: number | null;
 }
+
+/** What an operation reports after a successful push (for the Flux nudge and progress). */
+export interface PushInfo {
+  commit: string;
+  files: string[];
+  services: string[];
+  at: Date;
+  targetNode: string;
+  action: string;
+}
