@@ -36,7 +36,7 @@ describe("failover-api CLI, remote mode (--server)", () => {
   it("prints the API's objects with -o json and the same tables as local mode", async () => {
     const json = await cli(["services", "-o", "json", "--server", api.base]);
     expect(json.code).toBe(0);
-    const direct = (await (await fetch(`${api.base}/api/services`)).json());
+    const direct = await (await fetch(`${api.base}/api/services`)).json();
     expect(JSON.parse(json.stdout)).toEqual(direct);
     const table = await cli(["services"], { FAILOVER_API_URL: api.base });
     expect(table.stdout).toMatch(/^sonarr +media +primary +w1 +w1 +w2\s*$/m);
