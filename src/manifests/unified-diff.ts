@@ -85,6 +85,28 @@ function diffLines(a: Line[], b: Line[]): Op[] {
   for (let k = 0; k < pre; k++) ops.push({ kind: " ", line: a[k] as Line, aIndex: k, bIndex: k });
   const am = a.slice(pre, a.length - suf);
   const bm = b.slice(pre, b.length - suf);
+  // Splices rewrite scalars in place, so the line counts usually match: pair lines by position
+  // (what the edit did) rather than by a longest common subsequence that may pick another twin.
+  if (am.length === bm.length) {
+    const removedSame: Op[] = [];
+    const addedSame: Op[] = [];
+    for (let k = 0; k < am.length; k++) {
+      if (same(am[k], bm[k])) {
+        ops.push(...removedSame.splice(0), ...addedSame.splice(0));
+        ops.push({ kind: " ", line: am[k] as Line, aIndex: pre + k, bIndex: pre + k });
+      } else {
+        removedSame.push({ kind: "-", line: am[k] as Line, aIndex: pre + k, bIndex: pre + k });
+        addedSame.push({ kind: "+", line: bm[k] as Line, aIndex: pre + k, bIndex: pre + k });
+      }
+    }
+    ops.push(...removedSame, ...addedSame);
+    for (let k = 0; k < suf; k++) {
+      const ai = a.length - suf + k;
+      const bi = b.length - suf + k;
+      ops.push({ kind: " ", line: a[ai] as Line, aIndex: ai, bIndex: bi });
+    }
+    return ops;
+  }
   // LCS table over the (small) middle.
   const dp: number[][] = Array.from({ length: am.length + 1 }, () =>
     new Array<number>(bm.length + 1).fill(0),

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -24,6 +24,15 @@ function gitDiff(path: string, before: string, after: string): string {
   return `--- a/${path}\n+++ b/${path}\n${body.replace(/ @@.*\n/g, " @@\n")}`;
 }
 
+/** The text git produces when it applies `patch` to `before`. */
+function gitApply(before: string, patch: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "apply-"));
+  writeFileSync(join(dir, "f.yaml"), before);
+  writeFileSync(join(dir, "p.diff"), patch);
+  execFileSync("git", ["apply", "--unidiff-zero", "p.diff"], { cwd: dir });
+  return readFileSync(join(dir, "f.yaml"), "utf8");
+}
+
 describe("unifiedDiff", () => {
   it("matches git diff for single-line replacements anywhere in a file", () => {
     const line = fc.stringMatching(/^[a-z: -]{0,12}$/);
@@ -32,15 +41,25 @@ describe("unifiedDiff", () => {
         fc.array(line, { minLength: 1, maxLength: 40 }),
         fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
         fc.boolean(),
-        (lines, picks, finalNewline) => {
+        (generated, picks, finalNewline) => {
+          // Without a final newline an empty last "line" is no line at all; keep one there.
+          const lines =
+            finalNewline || generated.at(-1) !== "" ? generated : [...generated.slice(0, -1), "end"];
           const after = [...lines];
           for (const p of picks) after[p % lines.length] = `${after[p % lines.length]}-changed`;
           const a = lines.join("\n") + (finalNewline ? "\n" : "");
           const b = after.join("\n") + (finalNewline ? "\n" : "");
-          expect(unifiedDiff("f.yaml", a, b)).toBe(gitDiff("f.yaml", a, b));
+          const ours = unifiedDiff("f.yaml", a, b);
+          // Always a correct patch: git applies it and gets the new text.
+          expect(gitApply(a, ours)).toBe(b);
+          // Where no line repeats, alignment is unambiguous and must equal git's own diff (with
+          // repeated lines both choices are valid; ours pairs lines by position, as splices do).
+          if (new Set(lines).size === lines.length && new Set(after).size === after.length) {
+            expect(ours).toBe(gitDiff("f.yaml", a, b));
+          }
         },
       ),
-      { numRuns: 60 },
+      { numRuns: Number(process.env.DIFF_RUNS ?? 60) },
     );
   });
 
