@@ -11,7 +11,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -19,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { generatedConfigText, generatedHomelabFiles } from "../test/support/generated-homelab.js";
 import { startSshGitServer } from "../test/support/ssh-git-server.js";
+import { freePort } from "../test/support/free-port.js";
 
 const SERVICES = 200;
 const CONNECTIONS = 32;
@@ -44,18 +44,6 @@ export interface HttpBenchResult {
 interface MemoryStatus {
   rssKb: number;
   hwmKb: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function memoryOf(pid: number): Promise<MemoryStatus> {

@@ -1,6 +1,5 @@
 import { execFile, spawn } from "node:child_process";
 import { cp, mkdtemp, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -9,18 +8,10 @@ import { createHomelabRemote } from "../support/homelab-remote.js";
 import { eventually, serveConfigYaml } from "../support/serve-config.js";
 import { startSshGitServer, type SshGitServer } from "../support/ssh-git-server.js";
 import { git } from "../support/test-git.js";
+import { freePort } from "../support/free-port.js";
 
 const execFileAsync = promisify(execFile);
 const root = join(import.meta.dirname, "../..");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Guards the image's install steps without a Docker engine: the same files the Dockerfile copies,

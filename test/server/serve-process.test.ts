@@ -1,6 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtemp, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,17 +7,9 @@ import { createHomelabRemote } from "../support/homelab-remote.js";
 import { operatorToken, serveConfigYaml, tokensYaml } from "../support/serve-config.js";
 import { startSshGitServer, type SshGitServer } from "../support/ssh-git-server.js";
 import { git } from "../support/test-git.js";
+import { freePort } from "../support/free-port.js";
 
 const root = join(import.meta.dirname, "../..");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function waitFor(stream: NodeJS.ReadableStream, text: string, output: string[]): Promise<void> {
   return new Promise((resolve, reject) => {

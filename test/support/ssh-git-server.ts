@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { git, run } from "./test-git.js";
+import { freePort } from "./free-port.js";
 
 const sshdPath = "/usr/sbin/sshd";
 
@@ -29,18 +29,6 @@ export interface SshGitServer {
   /** Freezes sshd (SIGSTOP): connections are accepted by the kernel but never answered. */
   freeze(): void;
   thaw(): void;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function keygen(file: string, comment: string): Promise<string> {
