@@ -93,6 +93,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         metrics.observer.pushed?.(info);
         cluster.pushed(info);
       },
+      // Ready the moment a fetched snapshot is published, so /readyz never lags /api/services.
+      snapshotRefreshed: (snapshot) => {
+        metrics.observer.snapshotRefreshed?.(snapshot);
+        Object.assign(readiness, { gitReachable: true, lastFetchAt: new Date(), reason: null });
+      },
     },
   });
   const readiness: Readiness = {
