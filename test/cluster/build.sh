@@ -5,6 +5,11 @@
 #
 #   FAILOVER_API_TEST_CACHE   cache root (default: $HOME/.cache/failover-api)
 #
+# Further components (Flux controllers, VolSync, Alertmanager, ...) each have a script in
+# components/ that is sourced after the Kubernetes binaries exist. A component script builds
+# its binaries into "${bin_dir}/<name>-<version>" (the kwok convention below), from its own
+# wrapper module under modules/<name>/, and returns at once when they are already there.
+#
 # Prints the binary directory as the last line of stdout.
 set -euo pipefail
 
@@ -22,7 +27,17 @@ for c in "${components[@]}"; do
   [[ -x "${bin_dir}/${c}" ]] || have_all=0
 done
 [[ -x "${kwok_bin}" ]] || have_all=0
+build_components() {
+  local script
+  for script in "${here}"/components/*.sh; do
+    [[ -e "${script}" ]] || continue
+    # shellcheck source=/dev/null
+    source "${script}"
+  done
+}
+
 if [[ "${have_all}" == 1 ]]; then
+  build_components
   echo "${bin_dir}"
   exit 0
 fi
@@ -73,5 +88,6 @@ if [[ ! -x "${kwok_bin}" ]]; then
   mv "${tmp_dir}/kwok" "${kwok_bin}"
 fi
 
+build_components
 echo "build.sh: built into ${bin_dir} in $(($(date +%s) - start))s" >&2
 echo "${bin_dir}"
