@@ -19,6 +19,8 @@ import {
   serviceStatusRoute,
 } from "./api-routes.js";
 import { authorize } from "./authenticate.js";
+import { registerDashboardRoutes } from "./dashboard-routes.js";
+import { registerEventsRoutes } from "./events-routes.js";
 import { operationOptions } from "./operation-options.js";
 import { makeProblem, problemFromError, problemResponse } from "./problem-details.js";
 import { requestContext } from "./request-context.js";
@@ -162,6 +164,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     );
     return c.json(await deps.operations.evacuate(node, options), 200);
   });
+
+  registerEventsRoutes(app, deps.events);
+  registerDashboardRoutes(app, deps);
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 

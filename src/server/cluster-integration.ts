@@ -18,6 +18,8 @@ export interface ClusterIntegration {
   live(): LiveView | null;
   status: ClusterStatusSource | null;
   pushed: NonNullable<OperationObserver["pushed"]>;
+  /** Called after any watched object changed (live facts for the events stream). */
+  onChange(listener: () => void): void;
   reconfigure(config: AppConfig): void;
   stop(): Promise<void>;
 }
@@ -78,6 +80,7 @@ export function startClusterIntegration(
       tracker.pushed(info);
       if (config().cluster.flux.reconcile) void nudge.nudge(info.files);
     },
+    onChange: (listener) => void watcher.onChange(listener),
     reconfigure: (next) =>
       watcher.reconfigure({ services: next.services, gitRepository: next.cluster.flux.gitRepository }),
     stop: () => {

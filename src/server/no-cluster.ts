@@ -14,6 +14,7 @@ export const noCluster: ClusterIntegration = {
   live: () => null,
   status: null,
   pushed: () => undefined,
+  onChange: () => undefined,
   reconfigure: () => undefined,
   stop: () => Promise.resolve(),
 };

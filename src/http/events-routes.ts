@@ -1,0 +1,80 @@
+import type { ServerResponse } from "node:http";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { streamSSE } from "hono/streaming";
+import type { EventHub } from "../events/event-hub.js";
+import type { AppEnv } from "./app-deps.js";
+import { problemSchema } from "./api-schemas.js";
+
+const eventsRoute = createRoute({
+  method: "get",
+  path: "/api/events",
+  tags: ["services"],
+  summary: "Live events (Server-Sent Events): snapshot, service and operation changes",
+  description: [
+    "A `text/event-stream` that stays open. Events: `snapshot` (the `GET /api/services` body), then one",
+    "`service` (a ServiceStatus) per service and one `operation` per recent operation, on connect; later a",
+    "`snapshot` whenever the revision or a live fact changes, a `service` for each service that changed,",
+    "and an `operation` on every step of an operation. A comment line (`: heartbeat`) every 15 s.",
+    "Every event has an `id`; reconnect with `Last-Event-ID` to receive only what was missed (replayed from",
+    "the last 1,024 events of this server process); an id the server cannot resume from (another process,",
+    "or too old) gets the full state again, snapshot first. A client that does not read fast enough is",
+    "disconnected (more than 256 events behind, or one write stuck for 15 s) and reconnects the same way.",
+  ].join(" "),
+  security: [{ bearer: [] }],
+  request: {
+    query: z.strictObject({}),
+    headers: z.object({
+      "last-event-id": z.string().max(200).optional().openapi({
+        description: "The id of the last event received, to resume after a disconnect.",
+      }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The event stream.",
+      content: { "text/event-stream": { schema: z.string() } },
+    },
+    ...Object.fromEntries(
+      [400, 401, 403].map((status) => [
+        status,
+        {
+          description: status === 400 ? "Unknown query parameter." : "Token missing, invalid or too weak.",
+          content: { "application/problem+json": { schema: problemSchema } },
+        },
+      ]),
+    ),
+  },
+});
+
+/** `GET /api/events` (SPEC §7.1): writes the hub's events for one client until either side ends. */
+export function registerEventsRoutes(app: OpenAPIHono<AppEnv>, hub: EventHub): void {
+  app.openapi(eventsRoute, (c) => {
+    // Hono answers HEAD with the GET handler and drops the body unread: do not open a stream.
+    if (c.req.method === "HEAD") return c.body(null, 200, { "Content-Type": "text/event-stream" });
+    const { subscription } = hub.subscribe(c.req.header("last-event-id"));
+    // Behind a proxy (ingress-nginx) the stream must not be buffered.
+    c.header("X-Accel-Buffering", "no");
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(() => subscription.end("client-gone"));
+      subscription.onEnd((reason) => {
+        // Otherwise the loop below ends and the response with it; a client that stopped reading
+        // cannot be ended politely: free its socket now, whatever its buffers hold.
+        const stuck = reason === "slow" || reason === "stalled" || subscription.writingSince !== null;
+        if (reason !== "client-gone" && stuck) {
+          outgoing?.destroy();
+          stream.abort();
+        }
+      });
+      await stream.write(`retry: 2000\n\n`);
+      for (;;) {
+        const item = await subscription.next();
+        if (item === null) break;
+        subscription.writingSince = performance.now();
+        if (item === "heartbeat") await stream.write(": heartbeat\n\n");
+        else await stream.writeSSE({ event: item.type, id: item.id, data: item.data });
+        subscription.writingSince = null;
+      }
+    });
+  });
+}
