@@ -1,0 +1,122 @@
+import { useState } from "preact/hooks";
+import type { ServiceStatus, ServiceSummary } from "../api/api-types";
+import { RoleBadge } from "../components/role-badge";
+import { freshness, oldestOf } from "../components/replication-age";
+import { BackupAge, PodsLine, Troubles } from "../components/service-facts";
+import { plural } from "../format";
+import { now, receivedAt, services, statuses } from "../state/live-store";
+import { dashboardInfo } from "../state/session";
+
+type Filter = "all" | "backup" | "attention";
+
+/** Whether a service needs a look: not on its primary, a problem, a blocker, or a stale backup. */
+function needsAttention(summary: ServiceSummary, status: ServiceStatus | undefined): boolean {
+  if (summary.role !== "primary" || summary.problems.length > 0) return true;
+  if ((status?.live?.blockers.length ?? 0) > 0) return true;
+  const settings = dashboardInfo.value?.services[summary.name];
+  if (!status?.replication || !settings) return false;
+  const forward = new Set(
+    settings.replication.filter((r) => r.direction === "forward").map((r) => `${r.kind}/${r.name}`),
+  );
+  const oldest = oldestOf(status.replication, forward, receivedAt.value.get(summary.name), now.value);
+  return oldest !== null && freshness(oldest.age, settings.maxReplicationAgeSeconds) === "stale";
+}
+
+/** The home page: every service at a glance. */
+export function ServicesPage() {
+  const [filter, setFilter] = useState<Filter>("all");
+  const [search, setSearch] = useState("");
+  const list = services.value;
+  if (list === null)
+    return (
+      <p class="muted" role="status">
+        Loading services…
+      </p>
+    );
+  const all = list.services;
+  const onBackup = all.filter((s) => s.role === "backup").length;
+  const attention = all.filter((s) => needsAttention(s, statuses.value.get(s.name)));
+  const query = search.trim().toLowerCase();
+  const shown = all.filter(
+    (s) =>
+      (filter === "all" || (filter === "backup" ? s.role === "backup" : attention.includes(s))) &&
+      (query === "" || s.name.includes(query) || s.namespace.includes(query)),
+  );
+  const filters: [Filter, string][] = [
+    ["all", `All (${all.length})`],
+    ["backup", `On backup (${onBackup})`],
+    ["attention", `Needs attention (${attention.length})`],
+  ];
+  return (
+    <>
+      <h1>Services</h1>
+      <p class="summary">
+        {plural(all.length, "service")} · {all.length - onBackup} on primary · {onBackup} on backup ·{" "}
+        {attention.length} need attention
+      </p>
+      <div class="toolbar">
+        <div class="button-row" role="group" aria-label="Filter">
+          {filters.map(([value, label]) => (
+            <button
+              key={value}
+              type="button"
+              class="button"
+              aria-pressed={filter === value}
+              onClick={() => setFilter(value)}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+        <label class="search">
+          <span class="visually-hidden">Search services</span>
+          <input
+            type="search"
+            placeholder="Search"
+            value={search}
+            onInput={(e) => setSearch(e.currentTarget.value)}
+          />
+        </label>
+      </div>
+      <ul class="service-list" aria-label="Services">
+        {shown.map((summary) => (
+          <ServiceRow key={summary.name} summary={summary} status={statuses.value.get(summary.name)} />
+        ))}
+      </ul>
+      {shown.length === 0 ? <p class="muted">No service matches.</p> : null}
+    </>
+  );
+}
+
+function ServiceRow({ summary, status }: { summary: ServiceSummary; status: ServiceStatus | undefined }) {
+  return (
+    <li class={`service-row role-${summary.role}`} data-service={summary.name} data-role={summary.role}>
+      <div class="service-head">
+        <h2 class="service-name">
+          <a href={`/services/${summary.name}`}>{summary.name}</a>
+        </h2>
+        <span class="muted small">{summary.namespace}</span>
+        <RoleBadge role={summary.role} node={summary.activeNode} />
+      </div>
+      <dl class="facts">
+        <div>
+          <dt>Pods</dt>
+          <dd>
+            <PodsLine live={status?.live} />
+          </dd>
+        </div>
+        <div>
+          <dt>Backup copy</dt>
+          <dd>
+            <BackupAge
+              status={status}
+              settings={dashboardInfo.value?.services[summary.name]}
+              now={now.value}
+            />
+          </dd>
+        </div>
+      </dl>
+      <Troubles status={status} problems={summary.problems} />
+    </li>
+  );
+}
