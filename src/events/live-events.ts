@@ -13,9 +13,10 @@ export interface LiveEventsDeps {
   historyOperations?: number;
 }
 
-// Replication ages grow every second; a status "changes" only when something else does (the
-// dashboard ages the lastSyncTime itself).
-const withoutAges = (key: string, value: unknown): unknown => (key === "ageSeconds" ? null : value);
+// What does not make a service "changed": replication ages grow every second (a client ages
+// them itself), and the revision moves with every commit to any service (the snapshot has it).
+const significant = (key: string, value: unknown): unknown =>
+  key === "ageSeconds" || key === "revision" ? null : value;
 
 /**
  * Turns what the server learns into the events of SPEC §7.1: after a published snapshot (a
@@ -66,7 +67,7 @@ export class LiveEvents {
     const changed: ServiceStatus[] = [];
     for (const name of snapshot.services.keys()) {
       const status = this.#deps.status(snapshot, name);
-      const fingerprint = JSON.stringify(status, withoutAges);
+      const fingerprint = JSON.stringify(status, significant);
       if (this.#fingerprints.get(name) !== fingerprint) {
         this.#fingerprints.set(name, fingerprint);
         changed.push(status);

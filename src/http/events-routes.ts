@@ -13,8 +13,10 @@ const eventsRoute = createRoute({
   description: [
     "A `text/event-stream` that stays open. Events: `snapshot` (the `GET /api/services` body), then one",
     "`service` (a ServiceStatus) per service and one `operation` per recent operation, on connect; later a",
-    "`snapshot` whenever the revision or a live fact changes, a `service` for each service that changed,",
-    "and an `operation` on every step of an operation. A comment line (`: heartbeat`) every 15 s.",
+    "`snapshot` whenever the revision or a live fact changes, a `service` for each service whose own state",
+    "changed (its role, claims, problems, pods, blockers, replication or last operation: not the revision alone,",
+    "which the snapshot carries, nor a replication age that only grew), and an `operation` on every step of an",
+    "operation. A comment line (`: heartbeat`) every 15 s.",
     "Every event has an `id`; reconnect with `Last-Event-ID` to receive only what was missed (replayed from",
     "the last 1,024 events of this server process); an id the server cannot resume from (another process,",
     "or too old) gets the full state again, snapshot first. A client that does not read fast enough is",

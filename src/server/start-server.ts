@@ -108,7 +108,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const status = (snapshot: RepoSnapshot, service: string) =>
     serviceStatus(snapshot, service, cluster.status);
   // SPEC §7.1 events: fed by published snapshots, cluster changes and the operations' progress.
-  const hub = new EventHub({ onClients: (n) => metrics.eventsClients.set(n) });
+  const hub = new EventHub({
+    onClients: (n) => metrics.eventsClients.set(n),
+    onDropped: (reason) => logger.warn("Dropped an events client that stopped reading", { reason }),
+  });
   const live = new LiveEvents({ hub, snapshot: () => operations.snapshot, status });
   cluster.onChange(() => live.liveChanged());
   const readiness: Readiness = {

@@ -47,7 +47,7 @@ export function ServicePage({ service }: { service: string }) {
       </h1>
       <p class="muted">
         Namespace {summary.namespace} · primary {summary.primaryNode} · backup {summary.backupNode}
-        {status ? ` · revision ${shortSha(status.revision)}` : ""}
+        {` · revision ${shortSha(services.value.revision)}`}
       </p>
       {outcome ? <OutcomeBanner outcome={outcome} /> : null}
       <Troubles status={status} problems={summary.problems} />
@@ -70,7 +70,7 @@ export function ServicePage({ service }: { service: string }) {
       <ActionPanel
         key={summary.role}
         summary={summary}
-        revision={status?.revision ?? ""}
+        revision={services.value.revision}
         canOperate={canOperate()}
         onOutcome={setOutcome}
       />
@@ -96,7 +96,7 @@ export function ServicePage({ service }: { service: string }) {
         </ul>
       </section>
 
-      <History service={service} revision={status?.revision} />
+      <History service={service} revision={services.value.revision} />
     </>
   );
 }
