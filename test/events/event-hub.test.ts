@@ -54,7 +54,7 @@ describe("EventHub", () => {
     hub.close();
   });
 
-  it("keeps the last maxOperations operations and forgets removed services", async () => {
+  it("keeps the last maxOperations operations and forgets removed services", () => {
     const hub = new EventHub({ maxOperations: 2 });
     for (const id of ["a", "b", "c"]) hub.publish("operation", `operation:${id}`, { id });
     hub.publish("service", "service:x", {});

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- event data is JSON; tests probe it */
 /** One block of a text/event-stream, comments included (EventSource hides those). */
 export interface SseBlock {
   event?: string;
