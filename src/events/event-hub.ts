@@ -52,6 +52,11 @@ export class EventHub {
     };
   }
 
+  /** Shut down: new streams are refused (the server is going away). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   get clients(): number {
     return this.#subscriptions.size;
   }

@@ -4,6 +4,7 @@ import { streamSSE } from "hono/streaming";
 import type { EventHub } from "../events/event-hub.js";
 import type { AppEnv } from "./app-deps.js";
 import { problemSchema } from "./api-schemas.js";
+import { makeProblem, problemResponse } from "./problem-details.js";
 
 const eventsRoute = createRoute({
   method: "get",
@@ -37,10 +38,15 @@ const eventsRoute = createRoute({
       content: { "text/event-stream": { schema: z.string() } },
     },
     ...Object.fromEntries(
-      [400, 401, 403].map((status) => [
+      [400, 401, 403, 503].map((status) => [
         status,
         {
-          description: status === 400 ? "Unknown query parameter." : "Token missing, invalid or too weak.",
+          description:
+            status === 400
+              ? "Unknown query parameter."
+              : status === 503
+                ? "The server is shutting down (retryable)."
+                : "Token missing, invalid or too weak.",
           content: { "application/problem+json": { schema: problemSchema } },
         },
       ]),
@@ -53,10 +59,22 @@ export function registerEventsRoutes(app: OpenAPIHono<AppEnv>, hub: EventHub): v
   app.openapi(eventsRoute, (c) => {
     // Hono answers HEAD with the GET handler and drops the body unread: do not open a stream.
     if (c.req.method === "HEAD") return c.body(null, 200, { "Content-Type": "text/event-stream" });
+    // Shutting down: a 503 that closes the connection, so a reconnecting client cannot keep the
+    // server (server.close waits for its connections) alive, and retries elsewhere or later.
+    if (hub.closed) {
+      const problem = makeProblem(
+        503,
+        "SHUTTING_DOWN",
+        "the server is shutting down; retry",
+        c.get("requestId"),
+      );
+      return problemResponse({ ...problem, retryable: true }, { Connection: "close", "Retry-After": "2" });
+    }
     const { subscription } = hub.subscribe(c.req.header("last-event-id"));
     // Behind a proxy (ingress-nginx) the stream must not be buffered.
     c.header("X-Accel-Buffering", "no");
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    const socket = outgoing?.socket;
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => subscription.end("client-gone"));
       subscription.onEnd((reason) => {
@@ -66,6 +84,9 @@ export function registerEventsRoutes(app: OpenAPIHono<AppEnv>, hub: EventHub): v
         if (reason !== "client-gone" && stuck) {
           outgoing?.destroy();
           stream.abort();
+        } else if (reason === "shutdown") {
+          // Not kept alive for another request: the server is closing.
+          outgoing?.once("finish", () => socket?.end());
         }
       });
       await stream.write(`retry: 2000\n\n`);

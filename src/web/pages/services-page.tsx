@@ -42,6 +42,8 @@ export function ServicesPage() {
       (filter === "all" || (filter === "backup" ? s.role === "backup" : attention.includes(s))) &&
       (query === "" || s.name.includes(query) || s.namespace.includes(query)),
   );
+  // Without a cluster nothing live is known: say it once, not on every row.
+  const noCluster = all.length > 0 && all.every((s) => statuses.value.get(s.name)?.live === null);
   const filters: [Filter, string][] = [
     ["all", `All (${all.length})`],
     ["backup", `On backup (${onBackup})`],
@@ -54,6 +56,12 @@ export function ServicesPage() {
         {plural(all.length, "service")} · {all.length - onBackup} on primary · {onBackup} on backup ·{" "}
         {attention.length} need attention
       </p>
+      {noCluster ? (
+        <p class="banner" data-no-cluster>
+          This server does not see a cluster: pods, replication ages and blockers are not known. Roles come
+          from Git.
+        </p>
+      ) : null}
       <div class="toolbar">
         <div class="button-row" role="group" aria-label="Filter">
           {filters.map(([value, label]) => (
@@ -98,24 +106,26 @@ function ServiceRow({ summary, status }: { summary: ServiceSummary; status: Serv
         <span class="muted small">{summary.namespace}</span>
         <RoleBadge role={summary.role} node={summary.activeNode} />
       </div>
-      <dl class="facts">
-        <div>
-          <dt>Pods</dt>
-          <dd>
-            <PodsLine live={status?.live} />
-          </dd>
-        </div>
-        <div>
-          <dt>Backup copy</dt>
-          <dd>
-            <BackupAge
-              status={status}
-              settings={dashboardInfo.value?.services[summary.name]}
-              now={now.value}
-            />
-          </dd>
-        </div>
-      </dl>
+      {status?.live === null ? null : (
+        <dl class="facts">
+          <div>
+            <dt>Pods</dt>
+            <dd>
+              <PodsLine live={status?.live} />
+            </dd>
+          </div>
+          <div>
+            <dt>Backup copy</dt>
+            <dd>
+              <BackupAge
+                status={status}
+                settings={dashboardInfo.value?.services[summary.name]}
+                now={now.value}
+              />
+            </dd>
+          </div>
+        </dl>
+      )}
       <Troubles status={status} problems={summary.problems} />
     </li>
   );
