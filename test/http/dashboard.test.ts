@@ -1,4 +1,3 @@
- 
 import { gunzipSync } from "node:zlib";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -112,7 +111,7 @@ describe("the dashboard's page, assets and /api/dashboard", () => {
       const response = await fetch(`${api.base}/api/dashboard`, {
         headers: token ? { authorization: `Bearer ${token}` } : {},
       });
-      return { status: response.status, body: (await response.json()) };
+      return { status: response.status, body: await response.json() };
     };
     const none = await info();
     expect(none.body.viewer).toEqual({ name: "anonymous", role: "anonymous", canOperate: true });
