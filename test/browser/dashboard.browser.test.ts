@@ -6,13 +6,8 @@ import { AxeBuilder } from "@axe-core/playwright";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { stringify } from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  type DashboardServer,
-  launchChromium,
-  screenshotDir,
-  startDashboardServer,
-  watchPage,
-} from "../support/browser.js";
+import { launchChromium, screenshotDir, watchPage } from "../support/browser.js";
+import { type RealServer, startRealServer } from "../support/real-server.js";
 import { startSshGitServer, type SshGitServer } from "../support/ssh-git-server.js";
 import { git } from "../support/test-git.js";
 
@@ -65,11 +60,11 @@ afterAll(async () => {
 });
 
 describe("the dashboard in Chromium, auth off (the demo's data)", () => {
-  let app: DashboardServer;
+  let app: RealServer;
   const remoteHead = () => git(["rev-parse", "main"], ssh.repoPath("browser"));
 
   beforeAll(async () => {
-    app = await startDashboardServer(ssh, "browser", { mode: "none" });
+    app = await startRealServer(ssh, "browser", { mode: "none" });
   });
   afterAll(async () => app?.stop());
 
@@ -261,12 +256,12 @@ describe("the dashboard in Chromium, auth off (the demo's data)", () => {
 });
 
 describe("the dashboard in Chromium, token auth", () => {
-  let app: DashboardServer;
+  let app: RealServer;
   const operatorToken = "operator-token-0123456789abcdef";
   const viewerToken = "viewer-token-0123456789abcdef";
 
   beforeAll(async () => {
-    app = await startDashboardServer(
+    app = await startRealServer(
       ssh,
       "browser-auth",
       { mode: "token", tokensFile: "tokens.yaml", readRequiresToken: false },
