@@ -103,6 +103,7 @@ describe("the dashboard in Chromium, auth off (the demo's data)", () => {
     await page.getByLabel("Reason (recorded in the commit)").fill("browser test: w1 is down");
     await page.getByRole("button", { name: "Promote sonarr to w2" }).click();
     const dialog = page.getByRole("dialog", { name: "Promote sonarr?" });
+    await dialog.waitFor();
     await dialog.getByRole("button", { name: "Promote now" }).click();
     const banner = page.locator(".banner-ok");
     await banner.waitFor();
@@ -140,6 +141,7 @@ describe("the dashboard in Chromium, auth off (the demo's data)", () => {
 
     await page.getByRole("button", { name: "Force promote uptime-kuma…" }).click();
     const dialog = page.getByRole("dialog", { name: "Force promote uptime-kuma?" });
+    await dialog.waitFor();
     expect(await dialog.locator("[data-check=flux-applies]").count()).toBe(1);
     const force = dialog.getByRole("button", { name: "Force promote" });
     expect(await force.isDisabled()).toBe(true);
@@ -148,6 +150,7 @@ describe("the dashboard in Chromium, auth off (the demo's data)", () => {
     expect(await remoteHead()).toBe(before);
 
     await page.getByRole("button", { name: "Force promote uptime-kuma…" }).click();
+    await dialog.waitFor();
     await dialog.getByLabel("I have read the failing checks and accept the risk").check();
     expect(await force.isEnabled()).toBe(true);
     await force.click();
