@@ -1,6 +1,8 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { compress } from "hono/compress";
 import type { AppDeps, AppEnv } from "./app-deps.js";
+import { acceptsGzip } from "./accept-encoding.js";
 import { bearerOf, findToken } from "./authenticate.js";
 import { type Asset, type DashboardAssets, loadDashboardAssets } from "./dashboard-assets.js";
 import { dashboardInfoSchema, type DashboardInfo } from "./dashboard-schemas.js";
@@ -65,14 +67,6 @@ const dashboardInfoRoute = createRoute({
   },
 });
 
-function acceptsGzip(header: string | undefined): boolean {
-  return (header ?? "").split(",").some((part) => {
-    const [coding, ...params] = part.trim().toLowerCase().split(";");
-    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
-    return (coding === "gzip" || coding === "*") && (q === undefined || Number(q.slice(2)) > 0);
-  });
-}
-
 function send(c: Context<AppEnv>, asset: Asset): Response {
   const headers: Record<string, string> = {
     ...securityHeaders,
@@ -110,6 +104,8 @@ export function registerDashboardRoutes(
     );
   });
 
+  // Part of every first load, and it grows with the services (a few hundred bytes each).
+  app.use("/api/dashboard", compress({ encoding: "gzip" }));
   app.openapi(dashboardInfoRoute, (c) => {
     const config = deps.config();
     const presented = bearerOf(c.req.header("authorization"));

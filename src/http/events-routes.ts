@@ -3,7 +3,9 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { streamSSE } from "hono/streaming";
 import type { EventHub } from "../events/event-hub.js";
 import type { AppEnv } from "./app-deps.js";
+import { acceptsGzip } from "./accept-encoding.js";
 import { problemSchema } from "./api-schemas.js";
+import { gzipEachChunk } from "./gzip-stream.js";
 import { makeProblem, problemResponse } from "./problem-details.js";
 
 const eventsRoute = createRoute({
@@ -22,6 +24,7 @@ const eventsRoute = createRoute({
     "the last 1,024 events of this server process); an id the server cannot resume from (another process,",
     "or too old) gets the full state again, snapshot first. A client that does not read fast enough is",
     "disconnected (more than 256 events behind, or one write stuck for 15 s) and reconnects the same way.",
+    "With `Accept-Encoding: gzip` the stream is gzipped, each event flushed as it is written.",
   ].join(" "),
   security: [{ bearer: [] }],
   request: {
@@ -75,7 +78,7 @@ export function registerEventsRoutes(app: OpenAPIHono<AppEnv>, hub: EventHub): v
     c.header("X-Accel-Buffering", "no");
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     const socket = outgoing?.socket;
-    return streamSSE(c, async (stream) => {
+    const response = streamSSE(c, async (stream) => {
       stream.onAbort(() => subscription.end("client-gone"));
       subscription.onEnd((reason) => {
         // Otherwise the loop below ends and the response with it; a client that stopped reading
@@ -99,5 +102,15 @@ export function registerEventsRoutes(app: OpenAPIHono<AppEnv>, hub: EventHub): v
         subscription.writingSince = null;
       }
     });
+    // The initial state grows with the services (~600 bytes each): compressed, a phone's first
+    // load stays small. Each event is flushed as it is written.
+    if (!acceptsGzip(c.req.header("accept-encoding")) || response.body === null) return response;
+    const headers = new Headers(response.headers);
+    headers.set("Content-Encoding", "gzip");
+    headers.set("Vary", "Accept-Encoding");
+    const closed = new AbortController();
+    outgoing?.once("close", () => closed.abort());
+    const body = response.body.pipeThrough(gzipEachChunk(closed.signal));
+    return new Response(body, { status: response.status, headers });
   });
 }

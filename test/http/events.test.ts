@@ -1,6 +1,8 @@
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- event payloads are JSON, probed by the assertions */
 import { randomUUID } from "node:crypto";
+import { request } from "node:http";
 import { connect, type Socket } from "node:net";
+import { createGunzip } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiServer, type ApiServer } from "../support/api-server.js";
 import { createHomelabRemote, homelabOperations } from "../support/homelab-remote.js";
@@ -212,6 +214,48 @@ describe("GET /api/events over a real server and SSH remote", () => {
       state: "failed",
     });
     expect(seen.at(-1)!.data.error).toContain("flux-applies");
+  });
+
+  it("compresses the stream for a client that accepts gzip, each event flushed at once", async () => {
+    const open = (encoding: string | undefined) =>
+      new Promise<{ encoding: string | undefined; text: () => string; close: () => void }>((resolve) => {
+        let text = "";
+        const req = request(
+          `${api.base}/api/events`,
+          { headers: encoding ? { "accept-encoding": encoding } : {} },
+          (res) => {
+            const body = res.headers["content-encoding"] === "gzip" ? res.pipe(createGunzip()) : res;
+            body.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+            body.on("error", () => undefined);
+            resolve({
+              encoding: res.headers["content-encoding"],
+              text: () => text,
+              close: () => req.destroy(),
+            });
+          },
+        );
+        req.on("error", () => undefined);
+        req.end();
+      });
+    const gzip = await open("gzip, deflate, br");
+    const plain = await open(undefined);
+    try {
+      expect(gzip.encoding).toBe("gzip");
+      expect(plain.encoding).toBeUndefined();
+      // Both get the whole initial state, and a heartbeat after it: nothing waits in a buffer.
+      for (const client of [gzip, plain]) {
+        await eventually(
+          () => Promise.resolve(client.text()),
+          (t) => t.includes(": heartbeat"),
+          5000,
+        );
+        expect(client.text()).toContain("event: snapshot");
+        expect(client.text().split("event: service").length - 1).toBeGreaterThanOrEqual(24);
+      }
+    } finally {
+      gzip.close();
+      plain.close();
+    }
   });
 
   it("refuses other methods, unknown parameters, and a missing token where reads need one", async () => {
