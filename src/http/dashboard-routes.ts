@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { compress } from "hono/compress";
 import type { AppDeps, AppEnv } from "./app-deps.js";
@@ -56,10 +56,15 @@ const dashboardInfoRoute = createRoute({
       content: { "application/json": { schema: dashboardInfoSchema } },
     },
     ...Object.fromEntries(
-      [401, 403, 500].map((status) => [
+      [400, 401, 403, 500].map((status) => [
         status,
         {
-          description: status === 500 ? "A bug." : "Token missing or invalid (when reads require one).",
+          description:
+            status === 500
+              ? "A bug."
+              : status === 400
+                ? "Unknown query parameter."
+                : "Token missing or invalid (when reads require one).",
           content: { "application/problem+json": { schema: problemSchema } },
         },
       ]),

@@ -1,46 +1,48 @@
 import { useEffect } from "preact/hooks";
 import { LocationProvider, Route, Router, useLocation } from "preact-iso";
-import { api, ApiError } from "./api/api-client";
+import { ApiError } from "./api/api-client";
 import type { DashboardInfo } from "./api/api-types";
 import { TokenDialog } from "./components/token-dialog";
 import { NodesPage } from "./pages/nodes-page";
 import { ServicePage } from "./pages/service-page";
 import { ServicesPage } from "./pages/services-page";
 import { TimelinePage } from "./pages/timeline-page";
-import { connect, connection, services } from "./state/live-store";
-import { choseReadOnly, dashboardInfo, setToken, token, tokenPrompt } from "./state/session";
+import { type AppState, useApp } from "./state/app-context";
 
 /** Who we are, then the live stream; a missing or refused token opens the token dialog. */
-async function start(): Promise<void> {
+async function start({ session, live }: AppState): Promise<void> {
   try {
-    const info = await api<DashboardInfo>("/api/dashboard");
-    dashboardInfo.value = info;
-    if (info.auth.mode === "token" && token.value === null && !choseReadOnly()) tokenPrompt.value = "start";
-    connect(() => (tokenPrompt.value = token.value === null ? "required" : "invalid"));
+    const info = await session.api<DashboardInfo>("/api/dashboard");
+    session.info.value = info;
+    if (info.auth.mode === "token" && session.token.value === null && !session.choseReadOnly())
+      session.prompt.value = "start";
+    live.connect(session.token.value, () => {
+      session.prompt.value = session.token.value === null ? "required" : "invalid";
+    });
   } catch (error) {
     if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-      tokenPrompt.value = token.value === null ? "required" : "invalid";
-      if (token.value !== null) setToken(null);
+      session.prompt.value = session.token.value === null ? "required" : "invalid";
+      if (session.token.value !== null) session.setToken(null);
       return;
     }
     throw error;
   }
 }
 
-async function signIn(value: string): Promise<void> {
-  setToken(value);
-  tokenPrompt.value = null;
+async function signIn(state: AppState, value: string): Promise<void> {
+  state.session.setToken(value);
+  state.session.prompt.value = null;
   try {
-    await start();
+    await start(state);
   } catch {
     // Network trouble: the connection indicator says so; the stream keeps retrying.
   }
 }
 
-function signOut(): void {
-  setToken(null);
-  tokenPrompt.value = "sign-in";
-  void start().catch(() => undefined);
+function signOut(state: AppState): void {
+  state.session.setToken(null);
+  state.session.prompt.value = "sign-in";
+  void start(state).catch(() => undefined);
 }
 
 const connectionText = {
@@ -51,8 +53,10 @@ const connectionText = {
 } as const;
 
 function Header() {
+  const state = useApp();
+  const { session, live } = state;
   const { path } = useLocation();
-  const info = dashboardInfo.value;
+  const info = session.info.value;
   const link = (href: string, label: string) => (
     <a
       href={href}
@@ -74,20 +78,25 @@ function Header() {
       </nav>
       <div class="session">
         <span
-          class={`connection connection-${connection.value}`}
+          class={`connection connection-${live.connection.value}`}
           role="status"
-          data-connection={connection.value}
+          data-connection={live.connection.value}
         >
-          <span aria-hidden="true">{connection.value === "live" ? "● " : "○ "}</span>
-          {connectionText[connection.value]}
+          <span aria-hidden="true">{live.connection.value === "live" ? "● " : "○ "}</span>
+          {connectionText[live.connection.value]}
         </span>
         {info?.auth.mode === "token" ? (
-          token.value === null ? (
-            <button type="button" class="button small" onClick={() => (tokenPrompt.value = "sign-in")}>
+          session.token.value === null ? (
+            <button type="button" class="button small" onClick={() => (session.prompt.value = "sign-in")}>
               Sign in
             </button>
           ) : (
-            <button type="button" class="button small" onClick={signOut} title="Forget the token in this tab">
+            <button
+              type="button"
+              class="button small"
+              onClick={() => signOut(state)}
+              title="Forget the token in this tab"
+            >
               {info.viewer.name} ({info.viewer.role}) · Sign out
             </button>
           )
@@ -111,11 +120,12 @@ function ServiceRoute({ service }: { service?: string }) {
 }
 
 export function App() {
+  const state = useApp();
   useEffect(() => {
-    void start().catch(() => (connection.value = "reconnecting"));
-  }, []);
+    void start(state).catch(() => (state.live.connection.value = "reconnecting"));
+  }, [state]);
   // "Interactive": the first list is on screen (the benchmark reads this mark).
-  const ready = services.value !== null;
+  const ready = state.live.services.value !== null;
   useEffect(() => {
     if (!ready || document.documentElement.dataset.ready === "true") return;
     performance.mark("dashboard-interactive");
@@ -133,7 +143,7 @@ export function App() {
           <Route default component={NotFound} />
         </Router>
       </main>
-      <TokenDialog onSubmit={signIn} />
+      <TokenDialog onSubmit={(token) => signIn(state, token)} />
     </LocationProvider>
   );
 }

@@ -113,6 +113,7 @@ describe("the dashboard's page, assets and /api/dashboard", () => {
       });
       return { status: response.status, body: await response.json() };
     };
+    expect((await fetch(`${api.base}/api/dashboard?verbose=1`)).status).toBe(400);
     const none = await info();
     expect(none.body.viewer).toEqual({ name: "anonymous", role: "anonymous", canOperate: true });
     expect(none.body.auth).toEqual({ mode: "none", readRequiresToken: false });

@@ -1,4 +1,3 @@
-import { token } from "../state/session";
 import type { Problem } from "./api-types";
 
 /** A non-2xx answer: the problem document when the server sent one. */
@@ -13,17 +12,17 @@ export class ApiError extends Error {
   }
 }
 
-export function authHeaders(): Record<string, string> {
-  const value = token.value;
-  return value === null ? {} : { Authorization: `Bearer ${value}` };
+export function authHeaders(token: string | null): Record<string, string> {
+  return token === null ? {} : { Authorization: `Bearer ${token}` };
 }
 
 /** A JSON request to this server's API; throws ApiError for anything but 2xx. */
-export async function api<T>(
+export async function request<T>(
   path: string,
+  token: string | null,
   init: { method?: "GET" | "POST"; body?: Record<string, unknown>; signal?: AbortSignal } = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json", ...authHeaders() };
+  const headers: Record<string, string> = { Accept: "application/json", ...authHeaders(token) };
   if (init.body !== undefined) headers["Content-Type"] = "application/json";
   let response: Response;
   try {

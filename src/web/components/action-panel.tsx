@@ -1,7 +1,9 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, ApiError, servicePath } from "../api/api-client";
+import { ApiError, servicePath } from "../api/api-client";
 import type { Check, OperationResult, Problem, ServiceSummary } from "../api/api-types";
 import { shortSha } from "../format";
+import { useApp } from "../state/app-context";
+import type { Session } from "../state/session";
 import { ChecksList } from "./checks-list";
 import { Dialog } from "./dialog";
 import { DiffView } from "./diff-view";
@@ -35,13 +37,14 @@ function planFailure(error: unknown): Plan {
 }
 
 /** The dry-run (GET where the server plans with GET; POST otherwise, which needs an operator). */
-async function fetchPlan(service: string, action: Action, canOperate: boolean, signal: AbortSignal) {
+async function fetchPlan(session: Session, service: string, action: Action, signal: AbortSignal) {
   const path = `${servicePath(service)}/${action}?dry-run=true`;
   try {
-    return await api<OperationResult>(path, { signal });
+    return await session.api<OperationResult>(path, { signal });
   } catch (error) {
+    const canOperate = session.canOperate();
     if (error instanceof ApiError && error.status === 405 && canOperate) {
-      return api<OperationResult>(path, { method: "POST", signal });
+      return session.api<OperationResult>(path, { method: "POST", signal });
     }
     if (error instanceof ApiError && error.status === 405) {
       throw new Error(`this server plans a ${action} only for an operator token (sign in to see the plan)`);
@@ -66,6 +69,7 @@ export function ActionPanel({
   canOperate: boolean;
   onOutcome: (outcome: Outcome) => void;
 }) {
+  const { session } = useApp();
   const actions = actionsFor(summary.role);
   const [action, setAction] = useState<Action | null>(actions.length === 1 ? (actions[0] ?? null) : null);
   const [plan, setPlan] = useState<Plan>({ kind: "loading" });
@@ -80,7 +84,7 @@ export function ActionPanel({
     const controller = new AbortController();
     // A new revision re-plans in place (the shown plan stays until the new one arrives).
     if (plannedAction !== action) setPlan({ kind: "loading" });
-    fetchPlan(summary.name, action, canOperate, controller.signal).then(
+    fetchPlan(session, summary.name, action, controller.signal).then(
       (result) => {
         setPlan({ kind: "ok", result });
         setPlannedAction(action);
@@ -104,7 +108,7 @@ export function ActionPanel({
     try {
       const body: Record<string, unknown> = { force };
       if (reason.trim() !== "") body.reason = reason.trim();
-      const result = await api<OperationResult>(`${servicePath(summary.name)}/${action}`, {
+      const result = await session.api<OperationResult>(`${servicePath(summary.name)}/${action}`, {
         method: "POST",
         body,
       });

@@ -1,7 +1,8 @@
 import { useState } from "preact/hooks";
-import { api, ApiError, nodePath } from "../api/api-client";
+import { ApiError, nodePath } from "../api/api-client";
 import type { Check, EvacuateResult, Problem } from "../api/api-types";
 import { shortSha } from "../format";
+import { useApp } from "../state/app-context";
 import { ChecksList } from "./checks-list";
 import { Dialog } from "./dialog";
 import { DiffView } from "./diff-view";
@@ -27,6 +28,7 @@ const failingOf = (checks: Record<string, Check[]> | Check[] | undefined): [stri
  * confirm. Services skipped for a failing check can be included with force, after confirming.
  */
 export function EvacuatePanel({ node }: { node: string }) {
+  const { session } = useApp();
   const [state, setState] = useState<State>({ kind: "idle" });
   const [confirm, setConfirm] = useState<null | "run" | "force">(null);
   const [acknowledged, setAcknowledged] = useState(false);
@@ -35,7 +37,7 @@ export function EvacuatePanel({ node }: { node: string }) {
     setConfirm(null);
     setState({ kind: dryRun ? "planning" : "running" });
     try {
-      const result = await api<EvacuateResult>(`${nodePath(node)}/evacuate`, {
+      const result = await session.api<EvacuateResult>(`${nodePath(node)}/evacuate`, {
         method: "POST",
         body: { dryRun, force, reason: `evacuate ${node} from the dashboard` },
       });

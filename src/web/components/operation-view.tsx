@@ -1,6 +1,6 @@
 import type { LiveOperation, Progress } from "../api/api-types";
 import { ago, shortSha, when } from "../format";
-import { now } from "../state/live-store";
+import { useApp } from "../state/app-context";
 
 const stateWords: Record<LiveOperation["state"], string> = {
   running: "running",
@@ -72,6 +72,7 @@ export function ProgressList({ progress }: { progress: Progress }) {
 
 /** One line of the timeline. */
 export function OperationRow({ op }: { op: LiveOperation }) {
+  const { live } = useApp();
   const at = startedAt(op);
   const commit = op.steps.find((s) => s.commit)?.commit ?? null;
   return (
@@ -88,7 +89,7 @@ export function OperationRow({ op }: { op: LiveOperation }) {
       </div>
       <div class="muted small">
         <time dateTime={at ?? undefined} title={when(at)}>
-          {ago(at, now.value)}
+          {ago(at, live.now.value)}
         </time>
         {op.actor ? ` · by ${op.actor}` : ""}
         {commit ? (

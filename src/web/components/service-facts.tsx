@@ -1,6 +1,6 @@
 import type { DashboardInfo, LiveState, ServiceStatus } from "../api/api-types";
 import { plural } from "../format";
-import { receivedAt } from "../state/live-store";
+import { useApp } from "../state/app-context";
 import { AgeText, oldestOf } from "./replication-age";
 
 /** "1/1 ready on w2", or what is wrong: the pods line of a service. */
@@ -31,13 +31,14 @@ export function BackupAge({
   settings: DashboardInfo["services"][string] | undefined;
   now: number;
 }) {
+  const { live } = useApp();
   if (status === undefined || settings === undefined) return <span class="muted">loading…</span>;
   if (status.replication === null) return <span class="muted">no cluster data</span>;
   const forward = new Set(
     settings.replication.filter((r) => r.direction === "forward").map((r) => `${r.kind}/${r.name}`),
   );
   if (forward.size === 0) return <span class="muted">no forward replication configured</span>;
-  const oldest = oldestOf(status.replication, forward, receivedAt.value.get(status.name), now);
+  const oldest = oldestOf(status.replication, forward, live.receivedAt.value.get(status.name), now);
   if (oldest === null) return <span class="muted">not found in the cluster</span>;
   return <AgeText age={oldest.age} maxSeconds={settings.maxReplicationAgeSeconds} />;
 }

@@ -1,5 +1,5 @@
 import { useState } from "preact/hooks";
-import { chooseReadOnly, dashboardInfo, tokenPrompt } from "../state/session";
+import { useApp } from "../state/app-context";
 import { Dialog } from "./dialog";
 
 const reasons = {
@@ -14,11 +14,12 @@ const reasons = {
  * Authorization header; the server decides what it may do.
  */
 export function TokenDialog({ onSubmit }: { onSubmit: (token: string) => Promise<void> }) {
-  const why = tokenPrompt.value;
+  const { session } = useApp();
+  const why = session.prompt.value;
   const [value, setValue] = useState("");
   const [busy, setBusy] = useState(false);
   if (why === null) return null;
-  const readAllowed = dashboardInfo.value?.auth.readRequiresToken !== true && why !== "required";
+  const readAllowed = session.info.value?.auth.readRequiresToken !== true && why !== "required";
   const submit = async (event: Event) => {
     event.preventDefault();
     if (value.trim() === "") return;
@@ -35,7 +36,7 @@ export function TokenDialog({ onSubmit }: { onSubmit: (token: string) => Promise
       id="token"
       title="Sign in with an API token"
       dismissible={readAllowed}
-      onClose={() => (readAllowed ? chooseReadOnly() : undefined)}
+      onClose={() => (readAllowed ? session.chooseReadOnly() : undefined)}
     >
       <form onSubmit={(e) => void submit(e)} class="stack">
         <p
@@ -60,7 +61,7 @@ export function TokenDialog({ onSubmit }: { onSubmit: (token: string) => Promise
             Sign in
           </button>
           {readAllowed ? (
-            <button type="button" class="button" onClick={chooseReadOnly}>
+            <button type="button" class="button" onClick={() => session.chooseReadOnly()}>
               Continue read-only
             </button>
           ) : null}

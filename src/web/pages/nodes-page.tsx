@@ -1,8 +1,8 @@
 import type { ServiceSummary } from "../api/api-types";
 import { EvacuatePanel } from "../components/evacuate-panel";
 import { when } from "../format";
-import { services, statuses } from "../state/live-store";
-import { canOperate } from "../state/session";
+import type { ServiceStatus } from "../api/api-types";
+import { useApp } from "../state/app-context";
 
 interface NodeFacts {
   name: string;
@@ -13,7 +13,7 @@ interface NodeFacts {
   ready: { ready: boolean; since: string | null } | null;
 }
 
-function nodesOf(list: readonly ServiceSummary[]): NodeFacts[] {
+function nodesOf(list: readonly ServiceSummary[], statuses: ReadonlyMap<string, ServiceStatus>): NodeFacts[] {
   const nodes = new Map<string, NodeFacts>();
   const node = (name: string): NodeFacts => {
     let facts = nodes.get(name);
@@ -27,7 +27,7 @@ function nodesOf(list: readonly ServiceSummary[]): NodeFacts[] {
     node(s.primaryNode).primaryFor.push(s);
     node(s.backupNode).backupFor.push(s);
     if (s.activeNode !== null) node(s.activeNode).runningHere.push(s);
-    for (const [name, readiness] of Object.entries(statuses.value.get(s.name)?.live?.nodes ?? {})) {
+    for (const [name, readiness] of Object.entries(statuses.get(s.name)?.live?.nodes ?? {})) {
       node(name).ready = readiness;
     }
   }
@@ -46,7 +46,8 @@ const names = (list: readonly ServiceSummary[]) =>
 
 /** Every node the services name: readiness, who depends on it, and evacuate. */
 export function NodesPage() {
-  const list = services.value;
+  const { live, session } = useApp();
+  const list = live.services.value;
   if (list === null)
     return (
       <p class="muted" role="status">
@@ -57,7 +58,7 @@ export function NodesPage() {
     <>
       <h1>Nodes</h1>
       <ul class="node-list" aria-label="Nodes">
-        {nodesOf(list.services).map((n) => (
+        {nodesOf(list.services, live.statuses.value).map((n) => (
           <li key={n.name} class="card" data-node={n.name}>
             <h2>
               {n.name}{" "}
@@ -87,7 +88,7 @@ export function NodesPage() {
                 <dd>{names(n.runningHere)}</dd>
               </div>
             </dl>
-            {canOperate() && n.primaryFor.length > 0 ? <EvacuatePanel node={n.name} /> : null}
+            {session.canOperate() && n.primaryFor.length > 0 ? <EvacuatePanel node={n.name} /> : null}
           </li>
         ))}
       </ul>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks";
-import { api, servicePath } from "../api/api-client";
+import { servicePath } from "../api/api-client";
 import type { HistoryEntry, ServiceStatus } from "../api/api-types";
 import { ActionPanel, type Outcome } from "../components/action-panel";
 import { OperationState, OperationSteps, ProgressList, startedAt } from "../components/operation-view";
@@ -7,13 +7,14 @@ import { AgeText, currentAge } from "../components/replication-age";
 import { RoleBadge } from "../components/role-badge";
 import { PodsLine, Troubles } from "../components/service-facts";
 import { ago, shortSha, when } from "../format";
-import { now, operations, receivedAt, services, statuses } from "../state/live-store";
-import { canOperate, dashboardInfo } from "../state/session";
+import { useApp } from "../state/app-context";
 
 /** One service: live state, the plan and actions, running operation and history from Git. */
 export function ServicePage({ service }: { service: string }) {
+  const { live, session } = useApp();
+  const services = live.services;
   const summary = services.value?.services.find((s) => s.name === service);
-  const status = statuses.value.get(service);
+  const status = live.statuses.value.get(service);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   useEffect(() => setOutcome(null), [service]);
 
@@ -32,7 +33,7 @@ export function ServicePage({ service }: { service: string }) {
       </>
     );
   }
-  const ops = [...operations.value.values()]
+  const ops = [...live.operations.value.values()]
     .filter((op) => op.services.includes(service))
     .sort((a, b) => (startedAt(b) ?? "").localeCompare(startedAt(a) ?? ""));
   const current = ops.find((op) => op.state === "running") ?? ops[0];
@@ -71,7 +72,7 @@ export function ServicePage({ service }: { service: string }) {
         key={summary.role}
         summary={summary}
         revision={services.value.revision}
-        canOperate={canOperate()}
+        canOperate={session.canOperate()}
         onOutcome={setOutcome}
       />
 
@@ -160,7 +161,8 @@ function LiveSection({ status }: { status: ServiceStatus | undefined }) {
 }
 
 function ReplicationSection({ status, service }: { status: ServiceStatus | undefined; service: string }) {
-  const settings = dashboardInfo.value?.services[service];
+  const { live, session } = useApp();
+  const settings = session.info.value?.services[service];
   if (!settings) return null;
   const direction = new Map(settings.replication.map((r) => [`${r.kind}/${r.name}`, r.direction]));
   return (
@@ -178,7 +180,7 @@ function ReplicationSection({ status, service }: { status: ServiceStatus | undef
               <strong>{r.name}</strong> ({r.kind}, {direction.get(`${r.kind}/${r.name}`) ?? "?"}
               {r.paused === null ? ", not found" : r.paused ? ", paused" : ", active"}):{" "}
               <AgeText
-                age={currentAge(r, receivedAt.value.get(service), now.value)}
+                age={currentAge(r, live.receivedAt.value.get(service), live.now.value)}
                 maxSeconds={settings.maxReplicationAgeSeconds}
               />
             </li>
@@ -190,21 +192,24 @@ function ReplicationSection({ status, service }: { status: ServiceStatus | undef
 }
 
 function History({ service, revision }: { service: string; revision: string | undefined }) {
+  const { live, session } = useApp();
   const [entries, setEntries] = useState<HistoryEntry[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     const controller = new AbortController();
-    api<{ operations: HistoryEntry[] }>(`${servicePath(service)}/history?limit=20`, {
-      signal: controller.signal,
-    }).then(
-      (body) => {
-        setEntries(body.operations);
-        setError(null);
-      },
-      (e: unknown) => {
-        if (!controller.signal.aborted) setError(e instanceof Error ? e.message : String(e));
-      },
-    );
+    session
+      .api<{ operations: HistoryEntry[] }>(`${servicePath(service)}/history?limit=20`, {
+        signal: controller.signal,
+      })
+      .then(
+        (body) => {
+          setEntries(body.operations);
+          setError(null);
+        },
+        (e: unknown) => {
+          if (!controller.signal.aborted) setError(e instanceof Error ? e.message : String(e));
+        },
+      );
     return () => controller.abort();
   }, [service, revision]);
   return (
@@ -219,7 +224,7 @@ function History({ service, revision }: { service: string; revision: string | un
             <li key={e.commit} data-commit={e.commit}>
               <strong>{e.action}</strong> {e.forced ? <span class="badge forced">forced</span> : null}{" "}
               <time dateTime={e.at} title={when(e.at)}>
-                {ago(e.at, now.value)}
+                {ago(e.at, live.now.value)}
               </time>{" "}
               by {e.actor} · <code>{shortSha(e.commit)}</code>
               <div class="small">“{e.reason}”</div>

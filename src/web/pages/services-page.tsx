@@ -4,29 +4,40 @@ import { RoleBadge } from "../components/role-badge";
 import { freshness, oldestOf } from "../components/replication-age";
 import { BackupAge, PodsLine, Troubles } from "../components/service-facts";
 import { plural } from "../format";
-import { now, receivedAt, services, statuses } from "../state/live-store";
-import { dashboardInfo } from "../state/session";
+import type { DashboardInfo } from "../api/api-types";
+import { type AppState, useApp } from "../state/app-context";
 
 type Filter = "all" | "backup" | "attention";
 
 /** Whether a service needs a look: not on its primary, a problem, a blocker, or a stale backup. */
-function needsAttention(summary: ServiceSummary, status: ServiceStatus | undefined): boolean {
+function needsAttention(
+  { live, session }: AppState,
+  summary: ServiceSummary,
+  status: ServiceStatus | undefined,
+): boolean {
   if (summary.role !== "primary" || summary.problems.length > 0) return true;
   if ((status?.live?.blockers.length ?? 0) > 0) return true;
-  const settings = dashboardInfo.value?.services[summary.name];
+  const settings = session.info.value?.services[summary.name];
   if (!status?.replication || !settings) return false;
   const forward = new Set(
     settings.replication.filter((r) => r.direction === "forward").map((r) => `${r.kind}/${r.name}`),
   );
-  const oldest = oldestOf(status.replication, forward, receivedAt.value.get(summary.name), now.value);
+  const oldest = oldestOf(
+    status.replication,
+    forward,
+    live.receivedAt.value.get(summary.name),
+    live.now.value,
+  );
   return oldest !== null && freshness(oldest.age, settings.maxReplicationAgeSeconds) === "stale";
 }
 
 /** The home page: every service at a glance. */
 export function ServicesPage() {
+  const state = useApp();
+  const { live, session } = state;
   const [filter, setFilter] = useState<Filter>("all");
   const [search, setSearch] = useState("");
-  const list = services.value;
+  const list = live.services.value;
   if (list === null)
     return (
       <p class="muted" role="status">
@@ -35,7 +46,7 @@ export function ServicesPage() {
     );
   const all = list.services;
   const onBackup = all.filter((s) => s.role === "backup").length;
-  const attention = all.filter((s) => needsAttention(s, statuses.value.get(s.name)));
+  const attention = all.filter((s) => needsAttention(state, s, live.statuses.value.get(s.name)));
   const query = search.trim().toLowerCase();
   const shown = all.filter(
     (s) =>
@@ -43,7 +54,7 @@ export function ServicesPage() {
       (query === "" || s.name.includes(query) || s.namespace.includes(query)),
   );
   // Without a cluster nothing live is known: say it once, not on every row.
-  const noCluster = all.length > 0 && all.every((s) => statuses.value.get(s.name)?.live === null);
+  const noCluster = all.length > 0 && all.every((s) => live.statuses.value.get(s.name)?.live === null);
   const filters: [Filter, string][] = [
     ["all", `All (${all.length})`],
     ["backup", `On backup (${onBackup})`],
@@ -88,7 +99,13 @@ export function ServicesPage() {
       </div>
       <ul class="service-list" aria-label="Services">
         {shown.map((summary) => (
-          <ServiceRow key={summary.name} summary={summary} status={statuses.value.get(summary.name)} />
+          <ServiceRow
+            key={summary.name}
+            summary={summary}
+            status={live.statuses.value.get(summary.name)}
+            settings={session.info.value?.services[summary.name]}
+            now={live.now.value}
+          />
         ))}
       </ul>
       {shown.length === 0 ? <p class="muted">No service matches.</p> : null}
@@ -96,7 +113,17 @@ export function ServicesPage() {
   );
 }
 
-function ServiceRow({ summary, status }: { summary: ServiceSummary; status: ServiceStatus | undefined }) {
+function ServiceRow({
+  summary,
+  status,
+  settings,
+  now,
+}: {
+  summary: ServiceSummary;
+  status: ServiceStatus | undefined;
+  settings: DashboardInfo["services"][string] | undefined;
+  now: number;
+}) {
   return (
     <li class={`service-row role-${summary.role}`} data-service={summary.name} data-role={summary.role}>
       <div class="service-head">
@@ -117,11 +144,7 @@ function ServiceRow({ summary, status }: { summary: ServiceSummary; status: Serv
           <div>
             <dt>Backup copy</dt>
             <dd>
-              <BackupAge
-                status={status}
-                settings={dashboardInfo.value?.services[summary.name]}
-                now={now.value}
-              />
+              <BackupAge status={status} settings={settings} now={now} />
             </dd>
           </div>
         </dl>

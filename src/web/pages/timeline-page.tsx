@@ -1,9 +1,10 @@
 import { OperationRow, startedAt } from "../components/operation-view";
-import { operations } from "../state/live-store";
+import { useApp } from "../state/app-context";
 
 /** Recent operations, newest first: those run through this server and those found in Git. */
 export function TimelinePage() {
-  const ops = [...operations.value.values()].sort((a, b) =>
+  const { live } = useApp();
+  const ops = [...live.operations.value.values()].sort((a, b) =>
     (startedAt(b) ?? "").localeCompare(startedAt(a) ?? ""),
   );
   return (

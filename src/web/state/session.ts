@@ -1,4 +1,5 @@
 import { signal } from "@preact/signals";
+import { request } from "../api/api-client";
 import type { DashboardInfo } from "../api/api-types";
 
 const tokenKey = "failover-api.token";
@@ -21,33 +22,41 @@ function store(key: string, value: string | null): void {
   }
 }
 
+export type TokenPrompt = null | "start" | "invalid" | "required" | "sign-in";
+
 /**
- * The bearer token, kept in sessionStorage (this tab only, gone when it closes) and sent as an
- * Authorization header: no cookie, so no request can be forged from another site.
+ * Who is using the page. The bearer token is kept in sessionStorage (this tab only, gone when it
+ * closes) and sent as an Authorization header: no cookie, so no request can be forged from
+ * another site.
  */
-export const token = signal<string | null>(stored(tokenKey));
+export class Session {
+  readonly token = signal<string | null>(stored(tokenKey));
+  /** Who the server says we are (`GET /api/dashboard`); null until loaded. */
+  readonly info = signal<DashboardInfo | null>(null);
+  /** Why the token dialog is open (null: closed). */
+  readonly prompt = signal<TokenPrompt>(null);
 
-/** Who the server says we are (`GET /api/dashboard`); null until loaded. */
-export const dashboardInfo = signal<DashboardInfo | null>(null);
+  setToken(value: string | null): void {
+    this.token.value = value;
+    store(tokenKey, value);
+  }
 
-/** Why the token dialog is open (null: closed). */
-export const tokenPrompt = signal<null | "start" | "invalid" | "required" | "sign-in">(null);
+  /** The user chose to look without a token: do not ask again in this tab. */
+  chooseReadOnly(): void {
+    store(readOnlyKey, "1");
+    this.prompt.value = null;
+  }
 
-export function setToken(value: string | null): void {
-  token.value = value;
-  store(tokenKey, value);
-}
+  choseReadOnly(): boolean {
+    return stored(readOnlyKey) === "1";
+  }
 
-/** The user chose to look without a token: do not ask again in this tab. */
-export function chooseReadOnly(): void {
-  store(readOnlyKey, "1");
-  tokenPrompt.value = null;
-}
+  canOperate(): boolean {
+    return this.info.value?.viewer.canOperate === true;
+  }
 
-export function choseReadOnly(): boolean {
-  return stored(readOnlyKey) === "1";
-}
-
-export function canOperate(): boolean {
-  return dashboardInfo.value?.viewer.canOperate === true;
+  /** A request to the API with this session's token. */
+  api<T>(path: string, init: Parameters<typeof request>[2] = {}): Promise<T> {
+    return request<T>(path, this.token.value, init);
+  }
 }
