@@ -50,6 +50,7 @@ const dashboardInfoRoute = createRoute({
     "Read by the dashboard on load. `viewer.canOperate` decides whether it shows action buttons; the " +
     "API checks every request again, so this grants nothing. Scripts should use the other routes.",
   security: [{ bearer: [] }],
+  request: { query: z.strictObject({}) },
   responses: {
     200: {
       description: "The caller and settings.",
