@@ -11,6 +11,8 @@ export interface LiveEventsDeps {
   liveDebounceMs?: number;
   /** Operations read back from Git that are announced (the newest of the history). */
   historyOperations?: number;
+  /** A service whose status could not be computed (it keeps its last one; the others go on). */
+  onError?: (service: string, error: unknown) => void;
 }
 
 // What does not make a service "changed": replication ages grow every second (a client ages
@@ -34,7 +36,7 @@ export class LiveEvents {
   #closed = false;
 
   constructor(deps: LiveEventsDeps) {
-    this.#deps = { liveDebounceMs: 250, historyOperations: 50, ...deps };
+    this.#deps = { liveDebounceMs: 250, historyOperations: 50, onError: () => undefined, ...deps };
   }
 
   /** A snapshot was published (observer `snapshotRefreshed`). */
@@ -66,7 +68,13 @@ export class LiveEvents {
     const bodyText = JSON.stringify(body);
     const changed: ServiceStatus[] = [];
     for (const name of snapshot.services.keys()) {
-      const status = this.#deps.status(snapshot, name);
+      let status: ServiceStatus;
+      try {
+        status = this.#deps.status(snapshot, name);
+      } catch (error) {
+        this.#deps.onError(name, error);
+        continue;
+      }
       const fingerprint = JSON.stringify(status, significant);
       if (this.#fingerprints.get(name) !== fingerprint) {
         this.#fingerprints.set(name, fingerprint);

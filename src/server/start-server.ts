@@ -112,7 +112,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     onClients: (n) => metrics.eventsClients.set(n),
     onDropped: (reason) => logger.warn("Dropped an events client that stopped reading", { reason }),
   });
-  const live = new LiveEvents({ hub, snapshot: () => operations.snapshot, status });
+  const live = new LiveEvents({
+    hub,
+    snapshot: () => operations.snapshot,
+    status,
+    onError: (service, error) => logger.error("Live status failed; its last one stays", { service, error }),
+  });
   cluster.onChange(() => live.liveChanged());
   const readiness: Readiness = {
     configLoaded: true,

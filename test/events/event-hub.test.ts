@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { EventHub } from "../../src/events/event-hub.js";
 import type { EventSubscription, QueueItem } from "../../src/events/event-subscription.js";
+import { LiveEvents } from "../../src/events/live-events.js";
+import type { RepoSnapshot, ServiceState } from "../../src/operations/repo-snapshot.js";
+import type { ServiceStatus } from "../../src/operations/service-status.js";
 
 async function drain(subscription: EventSubscription): Promise<QueueItem[]> {
   const items: QueueItem[] = [];
@@ -99,5 +102,35 @@ describe("EventHub", () => {
     expect(ended).toEqual(["shutdown"]);
     expect(hub.subscribe().subscription.ended).toBe("shutdown");
     expect(hub.clients).toBe(0);
+  });
+});
+
+describe("LiveEvents", () => {
+  it("keeps going when one service's status cannot be computed", () => {
+    const hub = new EventHub({ bootId: "b00t" });
+    const failed: string[] = [];
+    const summary = (name: string) => ({ summary: { name } }) as unknown as ServiceState;
+    const snapshot = {
+      revision: "r1",
+      services: new Map([
+        ["good", summary("good")],
+        ["bad", summary("bad")],
+      ]),
+      history: [],
+    } as unknown as RepoSnapshot;
+    const live = new LiveEvents({
+      hub,
+      snapshot: () => snapshot,
+      status: (_s, name) => {
+        if (name === "bad") throw new Error("cluster object malformed");
+        return { name, revision: "r1" } as unknown as ServiceStatus;
+      },
+      onError: (service) => failed.push(service),
+    });
+    live.flush();
+    expect(failed).toEqual(["bad"]);
+    expect([...hub.keys()].sort()).toEqual(["service:good", "snapshot"]);
+    live.close();
+    hub.close();
   });
 });
