@@ -54,8 +54,16 @@ export const listServicesRoute = createRoute({
   path: "/api/services",
   tags: ["services"],
   summary: "All services and their role in Git",
+  description:
+    "The body is the same for every caller until the repository or the configuration changes, so it " +
+    "carries an `ETag` (and `Cache-Control: no-cache`): send it back in `If-None-Match` to get a 304 " +
+    "without a body while nothing changed. Gzipped when the request accepts it.",
   security,
-  responses: { ...ok(servicesListSchema, "Every configured service."), ...problems(401, 403, 500, 503) },
+  responses: {
+    ...ok(servicesListSchema, "Every configured service."),
+    304: { description: "Not modified: the `If-None-Match` entity tag is still current." },
+    ...problems(401, 403, 500, 503),
+  },
 });
 
 export const serviceStatusRoute = createRoute({

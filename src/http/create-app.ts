@@ -1,8 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
+import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { FailoverError, isFailoverError } from "../domain/failover-error.js";
-import type { ServiceSummary } from "../operations/operation-types.js";
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import type { AppDeps, AppEnv } from "./app-deps.js";
 import {
@@ -22,6 +22,7 @@ import { authorize } from "./authenticate.js";
 import { registerDashboardRoutes } from "./dashboard-routes.js";
 import { registerEventsRoutes } from "./events-routes.js";
 import { operationOptions } from "./operation-options.js";
+import { type PrecomputedBody, precomputeJson, sendPrecomputed } from "./precomputed-body.js";
 import { makeProblem, problemFromError, problemResponse } from "./problem-details.js";
 import { requestContext } from "./request-context.js";
 import { validationErrors } from "./validation-errors.js";
@@ -43,21 +44,24 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
 
   app.use("*", requestContext(deps.logger, clock, deps.newRequestId));
-  app.use(
-    "*",
-    bodyLimit({
-      maxSize: maxBodyBytes,
-      onError: (c) =>
-        problemResponse(
-          makeProblem(
-            413,
-            "PAYLOAD_TOO_LARGE",
-            `the body is over ${maxBodyBytes} bytes`,
-            String(c.get("requestId")),
-          ),
+  const limitBody: MiddlewareHandler<AppEnv> = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: (c) =>
+      problemResponse(
+        makeProblem(
+          413,
+          "PAYLOAD_TOO_LARGE",
+          `the body is over ${maxBodyBytes} bytes`,
+          String(c.get("requestId")),
         ),
-    }),
-  );
+      ),
+  });
+  // GET and HEAD carry no body. Asking one for it (as bodyLimit does) builds a full fetch Request
+  // with an AbortSignal tracked by a FinalizationRegistry: at thousands of reads a second those
+  // outlive the young generation and were most of the server's peak memory under load.
+  const limitBodies: MiddlewareHandler<AppEnv> = (c, next) =>
+    c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next);
+  app.use("*", limitBodies);
   app.use("/api/*", async (c, next) => {
     if (c.req.path === openApiPath) return next();
     const access = c.req.method === "GET" || c.req.method === "HEAD" ? "read" : "operate";
@@ -96,20 +100,19 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return state;
   };
 
-  // The list is the hot read path: serialise it once per snapshot, not once per request. Keyed
-  // by the snapshot object (a config reload makes a new one at the same revision).
-  const servicesBodies = new WeakMap<RepoSnapshot, Uint8Array<ArrayBuffer>>();
+  // The list is the hot read path: serialised (and hashed for its ETag) once per snapshot, not
+  // once per request. Keyed by the snapshot object (a config reload makes a new one at the same
+  // revision).
+  const servicesBodies = new WeakMap<RepoSnapshot, PrecomputedBody>();
   app.openapi(listServicesRoute, (c) => {
     const snapshot = snapshotOf();
-    let body = servicesBodies.get(snapshot);
-    if (body === undefined) {
+    let pre = servicesBodies.get(snapshot);
+    if (pre === undefined) {
       const services = [...snapshot.services.values()].map((s) => s.summary);
-      body = new TextEncoder().encode(JSON.stringify({ services, revision: snapshot.revision }));
-      servicesBodies.set(snapshot, body);
+      pre = precomputeJson({ services, revision: snapshot.revision });
+      servicesBodies.set(snapshot, pre);
     }
-    return c.body(body, 200, { "Content-Type": "application/json" }) as unknown as ReturnType<
-      typeof c.json<{ services: ServiceSummary[]; revision: string }, 200>
-    >;
+    return sendPrecomputed(c, pre);
   });
 
   app.openapi(serviceStatusRoute, (c) => {

@@ -1,28 +1,9 @@
 import { gunzipSync } from "node:zlib";
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiServer, type ApiServer } from "../support/api-server.js";
 import { createHomelabRemote } from "../support/homelab-remote.js";
+import { rawGet } from "../support/raw-get.js";
 import { startSshGitServer, type SshGitServer } from "../support/ssh-git-server.js";
-
-/** A raw GET (fetch would decompress): status, headers and the bytes as sent. */
-function rawGet(url: string, headers: Record<string, string> = {}) {
-  return new Promise<{
-    status: number;
-    headers: Record<string, string | string[] | undefined>;
-    body: Buffer;
-  }>((resolve, reject) => {
-    request(url, { headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-    })
-      .on("error", reject)
-      .end();
-  });
-}
 
 const operator = { name: "ops", role: "operator" as const, token: "operator-token-0123456789abcdef" };
 const viewer = { name: "grafana", role: "viewer" as const, token: "viewer-token-0123456789abcdef" };
