@@ -24,7 +24,10 @@ export interface GitCredentials {
   readonly signingKeyFile: string | undefined;
   /** Secret values that must be scrubbed from any text that leaves the process. */
   readonly secrets: readonly string[];
-  /** Closes the shared SSH connection (if any); the next git command opens a new one. */
+  /**
+   * Closes the shared SSH connection (if any) now rather than after its idle time; the next git
+   * command opens a new one.
+   */
   closeConnections(): Promise<void>;
   dispose(): Promise<void>;
 }
@@ -113,13 +116,16 @@ async function sshCommand(config: GitCredentialsConfig, dir: string): Promise<st
     "-o IdentitiesOnly=yes",
     "-o BatchMode=yes",
     "-o ConnectTimeout=20",
-    "-o ServerAliveInterval=15",
-    // One SSH connection is shared by the fetch and the push of an operation (and its retries):
-    // the push starts without a new handshake, which keeps the fetch-to-push window short when
-    // other writers race us. The socket lives in this process's private 0700 directory.
+    // A kept connection whose remote went away is noticed within 20 s, as a new one would be.
+    "-o ServerAliveInterval=10",
+    "-o ServerAliveCountMax=2",
+    // One SSH connection is shared by every git command of this process, across operations: a
+    // push or fetch starts without a new handshake. It closes after `masterIdleSeconds` without
+    // a command (the periodic fetch keeps a serving process's connection warm), and on dispose.
+    // The socket lives in this process's private 0700 directory.
     `-o ControlMaster=auto`,
     `-o ControlPath=${shellQuotePath(controlPath(dir), "git.sshKeyFile")}`,
-    "-o ControlPersist=20",
+    `-o ControlPersist=${masterIdleSeconds}`,
   ];
   if (config.insecureIgnoreHostKey === true) {
     parts.push("-o StrictHostKeyChecking=no", "-o UserKnownHostsFile=/dev/null", "-o LogLevel=ERROR");
@@ -138,6 +144,13 @@ async function sshCommand(config: GitCredentialsConfig, dir: string): Promise<st
   }
   return parts.join(" ");
 }
+
+/**
+ * How long the shared SSH connection outlives its last git command: longer than the default
+ * fetch interval (30 s), so a server's connection stays open, and short enough that a
+ * connection left by a killed process does not linger.
+ */
+export const masterIdleSeconds = 120;
 
 function controlPath(dir: string): string {
   return join(dir, "cm");

@@ -193,9 +193,12 @@ export class WorkingClone {
     });
   }
 
-  /** Ends the SSH connection kept open between the git commands of one operation. */
-  release(): Promise<void> {
-    return this.#exclusive("release", () => this.#options.credentials.closeConnections());
+  /**
+   * Ends the SSH connection kept open between git commands now, instead of after its idle time
+   * (see `masterIdleSeconds`).
+   */
+  closeConnections(): Promise<void> {
+    return this.#exclusive("close connections", () => this.#options.credentials.closeConnections());
   }
 
   /** Drops local commits and changes: the tree becomes origin/<branch> as last fetched. */

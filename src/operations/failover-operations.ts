@@ -84,7 +84,7 @@ export class FailoverOperations {
 
   /** Fetches and re-reads the repository. Queued behind any running operation. */
   refresh(): Promise<RepoSnapshot> {
-    return this.#queue.run(() => this.#sync().finally(() => this.#deps.repo.release()));
+    return this.#queue.run(() => this.#sync());
   }
 
   /** Re-analyses the current snapshot under a new configuration, without touching Git. */
@@ -340,8 +340,6 @@ export class FailoverOperations {
           });
         }
         throw error;
-      } finally {
-        await this.#deps.repo.release().catch(() => undefined);
       }
     });
   }

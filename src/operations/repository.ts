@@ -10,6 +10,4 @@ export interface Repository {
   push(): Promise<"pushed" | "rejected">;
   resetToRemote(): Promise<void>;
   log(options?: { limit?: number; service?: string }): Promise<HistoryCommit[]>;
-  /** Closes connections kept open for the duration of one operation. */
-  release(): Promise<void>;
 }

@@ -52,7 +52,7 @@ describe("prepareGitCredentials", () => {
       knownHostsFile: knownHosts,
     });
     expect(credentials.env.GIT_SSH_COMMAND).toBe(
-      `ssh -F /dev/null -i '${key}' -o IdentitiesOnly=yes -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=15 -o ControlMaster=auto -o ControlPath='${dirname(credentials.homeDir)}/cm' -o ControlPersist=20 -o StrictHostKeyChecking=yes -o UserKnownHostsFile='${knownHosts}' -o GlobalKnownHostsFile=/dev/null`,
+      `ssh -F /dev/null -i '${key}' -o IdentitiesOnly=yes -o BatchMode=yes -o ConnectTimeout=20 -o ServerAliveInterval=10 -o ServerAliveCountMax=2 -o ControlMaster=auto -o ControlPath='${dirname(credentials.homeDir)}/cm' -o ControlPersist=120 -o StrictHostKeyChecking=yes -o UserKnownHostsFile='${knownHosts}' -o GlobalKnownHostsFile=/dev/null`,
     );
     expect((await stat(credentials.homeDir)).mode & 0o077).toBe(0);
     await credentials.dispose();

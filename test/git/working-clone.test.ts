@@ -151,8 +151,7 @@ describe("WorkingClone over a real SSH server", () => {
     const repo = await newRepo();
     const { clone } = await makeClone(server, repo);
     const { head } = await clone.sync();
-    // An operation ends by closing its shared SSH connection; a down remote then refuses the next one.
-    await clone.release();
+    // The clone keeps its SSH connection open; a remote that goes down drops it too.
     await server.pause();
     try {
       await clone.commit(new Map([["apps/sonarr.yaml", "changed\n"]]), message);
@@ -179,15 +178,30 @@ describe("WorkingClone over a real SSH server", () => {
     const first = await makeClone(server, repo);
     const { head } = await first.clone.sync();
     const { clone } = await makeClone(server, repo, { timeoutMs: 3000, dataDir: first.dataDir });
-    server.freeze();
+    await server.freeze();
     try {
       const error = await failure(clone.sync());
       expect(error.code).toBe("GIT_UNREACHABLE");
       expect(error.message).toMatch(/timed out/);
     } finally {
-      server.thaw();
+      await server.thaw();
     }
     expect((await clone.sync()).head).toBe(head);
+  });
+
+  it("keeps one SSH connection for all its git commands until it is closed", async () => {
+    const repo = await newRepo();
+    const { clone } = await makeClone(server, repo);
+    const before = server.acceptedConnections();
+    await clone.sync();
+    await clone.commit(new Map([["apps/sonarr.yaml", "claimName: sonarr-config-backup\n"]]), message);
+    expect(await clone.push()).toBe("pushed");
+    await clone.sync();
+    expect(await clone.pushDryRun()).toBe("pushed");
+    expect(server.acceptedConnections() - before).toBe(1);
+    await clone.closeConnections();
+    await clone.sync();
+    expect(server.acceptedConnections() - before).toBe(2);
   });
 
   it("runs one git command at a time and explains a read before the first sync", async () => {

@@ -216,7 +216,6 @@ describe("rejected push", () => {
           return mine.clone.commit(files, message);
         },
         push: () => mine.clone.push(),
-        release: () => mine.clone.release(),
       };
       const { FailoverOperations } = await import("../../src/operations/failover-operations.js");
       const { silentLogger } = await import("../../src/log/json-logger.js");

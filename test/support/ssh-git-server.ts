@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { git, run } from "./test-git.js";
@@ -23,12 +23,17 @@ export interface SshGitServer {
   /** Holds a different host key for the same `[127.0.0.1]:PORT`. */
   readonly wrongKnownHostsFile: string;
   stop(): Promise<void>;
-  /** Stops listening (connections are refused) to simulate the remote being down. */
+  /** Stops listening (connections are refused) and drops open ones: the remote is down. */
   pause(): Promise<void>;
   resume(): Promise<void>;
-  /** Freezes sshd (SIGSTOP): connections are accepted by the kernel but never answered. */
-  freeze(): void;
-  thaw(): void;
+  /**
+   * Freezes sshd and the processes serving open connections (SIGSTOP): connections are accepted
+   * by the kernel but never answered, and open ones stop answering.
+   */
+  freeze(): Promise<void>;
+  thaw(): Promise<void>;
+  /** How many SSH connections sshd has accepted so far (each is one handshake). */
+  acceptedConnections(): number;
 }
 
 async function keygen(file: string, comment: string): Promise<string> {
@@ -58,9 +63,51 @@ function startSshd(configFile: string): Promise<ChildProcess> {
   });
 }
 
-function stopSshd(child: ChildProcess | undefined): Promise<void> {
-  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
+/**
+ * The processes serving established connections: sshd forks one per connection (in a session of
+ * its own, so not in the listener's process group), which runs git-upload-pack/receive-pack.
+ */
+async function connectionProcesses(listener: number): Promise<number[]> {
+  const parents = new Map<number, number>();
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    // Field 4 is the parent pid; field 2 (the name) may contain spaces, so split after ")".
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    if (Number.isInteger(ppid)) parents.set(Number(entry), ppid);
+  }
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const [child, parent] of parents)
+      if (parent === pid) {
+        found.push(child);
+        walk(child);
+      }
+  };
+  walk(listener);
+  return found;
+}
+
+async function signalConnections(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (child?.pid === undefined) return;
+  for (const pid of await connectionProcesses(child.pid)) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/**
+ * Stops the listener and drops its established connections too, as a remote that goes down
+ * does (clients keep SSH connections open between commands).
+ */
+async function stopSshd(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  await signalConnections(child, "SIGCONT");
+  await signalConnections(child, "SIGKILL");
+  await new Promise<void>((resolve) => {
     child.once("exit", () => resolve());
     child.kill("SIGCONT");
     child.kill("SIGTERM");
@@ -116,7 +163,14 @@ export async function startSshGitServer(): Promise<SshGitServer> {
       "",
     ].join("\n"),
   );
-  let sshd: ChildProcess | undefined = await startSshd(configFile);
+  let accepted = 0;
+  const count = (child: ChildProcess) => {
+    child.stderr?.on("data", (chunk: Buffer) => {
+      accepted += chunk.toString("utf8").split("Accepted publickey").length - 1;
+    });
+    return child;
+  };
+  let sshd: ChildProcess | undefined = count(await startSshd(configFile));
 
   const repoPath = (name: string): string => join(reposDir, `${name}.git`);
   return {
@@ -159,12 +213,15 @@ export async function startSshGitServer(): Promise<SshGitServer> {
       sshd = undefined;
     },
     async resume() {
-      if (sshd === undefined) sshd = await startSshd(configFile);
+      if (sshd === undefined) sshd = count(await startSshd(configFile));
     },
-    freeze() {
+    acceptedConnections: () => accepted,
+    async freeze() {
       sshd?.kill("SIGSTOP");
+      await signalConnections(sshd, "SIGSTOP");
     },
-    thaw() {
+    async thaw() {
+      await signalConnections(sshd, "SIGCONT");
       sshd?.kill("SIGCONT");
     },
   };
