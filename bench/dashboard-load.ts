@@ -21,6 +21,7 @@ import { launchChromium } from "../test/support/browser.js";
 import { freePort } from "../test/support/free-port.js";
 import { generatedConfigText, generatedHomelabFiles } from "../test/support/generated-homelab.js";
 import { startSshGitServer } from "../test/support/ssh-git-server.js";
+import type { TargetRow } from "./bench-stats.js";
 import { startServerChild, stopChild } from "./http-services.js";
 
 const WARMUP = 2;
@@ -164,7 +165,7 @@ async function withLargeServer<T>(run: (base: string) => Promise<T>): Promise<T>
   }
 }
 
-export async function runDashboardLoadBench(): Promise<[string, string, string, boolean][]> {
+export async function runDashboardLoadBench(): Promise<TargetRow[]> {
   const browser = await launchChromium();
   try {
     console.log(`\nDashboard: first load of / in Chromium, ${SAMPLES} cold loads each`);

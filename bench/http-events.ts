@@ -18,6 +18,7 @@ import { createGunzip } from "node:zlib";
 import { join } from "node:path";
 import { generatedConfigText, generatedHomelabFiles } from "../test/support/generated-homelab.js";
 import { startSshGitServer } from "../test/support/ssh-git-server.js";
+import type { TargetRow } from "./bench-stats.js";
 import { load, memoryOf, type ServerChild, startServerChild, stopChild } from "./http-services.js";
 
 const SERVICES = 200;
@@ -78,7 +79,7 @@ async function clientsGauge(base: string): Promise<number> {
   return Number(/^failover_events_clients (\d+)$/m.exec(text)?.[1] ?? NaN);
 }
 
-export async function runEventsClientsBench(): Promise<[string, string, string, boolean][]> {
+export async function runEventsClientsBench(): Promise<TargetRow[]> {
   console.log(`\nEvents: ${CLIENTS} open /api/events clients vs GET /api/services (${SERVICES} services)`);
   const ssh = await startSshGitServer();
   const work = await mkdtemp(join(tmpdir(), "failover-bench-events-"));

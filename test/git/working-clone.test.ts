@@ -178,13 +178,13 @@ describe("WorkingClone over a real SSH server", () => {
     const first = await makeClone(server, repo);
     const { head } = await first.clone.sync();
     const { clone } = await makeClone(server, repo, { timeoutMs: 3000, dataDir: first.dataDir });
-    await server.freeze();
+    server.freeze();
     try {
       const error = await failure(clone.sync());
       expect(error.code).toBe("GIT_UNREACHABLE");
       expect(error.message).toMatch(/timed out/);
     } finally {
-      await server.thaw();
+      server.thaw();
     }
     expect((await clone.sync()).head).toBe(head);
   });

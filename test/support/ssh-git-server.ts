@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { access, chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { readdirSync, readFileSync } from "node:fs";
+import { access, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { git, run } from "./test-git.js";
@@ -30,8 +31,8 @@ export interface SshGitServer {
    * Freezes sshd and the processes serving open connections (SIGSTOP): connections are accepted
    * by the kernel but never answered, and open ones stop answering.
    */
-  freeze(): Promise<void>;
-  thaw(): Promise<void>;
+  freeze(): void;
+  thaw(): void;
   /** How many SSH connections sshd has accepted so far (each is one handshake). */
   acceptedConnections(): number;
 }
@@ -66,12 +67,18 @@ function startSshd(configFile: string): Promise<ChildProcess> {
 /**
  * The processes serving established connections: sshd forks one per connection (in a session of
  * its own, so not in the listener's process group), which runs git-upload-pack/receive-pack.
+ * Read synchronously, so freeze() takes effect before the caller's next step.
  */
-async function connectionProcesses(listener: number): Promise<number[]> {
+function connectionProcesses(listener: number): number[] {
   const parents = new Map<number, number>();
-  for (const entry of await readdir("/proc")) {
+  for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    let stat = "";
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited meanwhile
+    }
     // Field 4 is the parent pid; field 2 (the name) may contain spaces, so split after ")".
     const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
     if (Number.isInteger(ppid)) parents.set(Number(entry), ppid);
@@ -88,9 +95,9 @@ async function connectionProcesses(listener: number): Promise<number[]> {
   return found;
 }
 
-async function signalConnections(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+function signalConnections(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
   if (child?.pid === undefined) return;
-  for (const pid of await connectionProcesses(child.pid)) {
+  for (const pid of connectionProcesses(child.pid)) {
     try {
       process.kill(pid, signal);
     } catch {
@@ -105,8 +112,8 @@ async function signalConnections(child: ChildProcess | undefined, signal: NodeJS
  */
 async function stopSshd(child: ChildProcess | undefined): Promise<void> {
   if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  await signalConnections(child, "SIGCONT");
-  await signalConnections(child, "SIGKILL");
+  signalConnections(child, "SIGCONT");
+  signalConnections(child, "SIGKILL");
   await new Promise<void>((resolve) => {
     child.once("exit", () => resolve());
     child.kill("SIGCONT");
@@ -216,12 +223,12 @@ export async function startSshGitServer(): Promise<SshGitServer> {
       if (sshd === undefined) sshd = count(await startSshd(configFile));
     },
     acceptedConnections: () => accepted,
-    async freeze() {
+    freeze() {
       sshd?.kill("SIGSTOP");
-      await signalConnections(sshd, "SIGSTOP");
+      signalConnections(sshd, "SIGSTOP");
     },
-    async thaw() {
-      await signalConnections(sshd, "SIGCONT");
+    thaw() {
+      signalConnections(sshd, "SIGCONT");
       sshd?.kill("SIGCONT");
     },
   };
