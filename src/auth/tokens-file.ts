@@ -1,7 +1,9 @@
-import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { z } from "zod";
+import { readLimited } from "../config/read-limited.js";
 import { FailoverError } from "../domain/failover-error.js";
+
+const maxTokensBytes = 1024 * 1024;
 
 export type TokenRole = "operator" | "viewer";
 
@@ -48,11 +50,16 @@ export function parseTokens(text: string, source: string): ApiToken[] {
 }
 
 export async function loadTokens(path: string): Promise<ApiToken[]> {
-  let text: string;
+  let bytes: Buffer | undefined;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readLimited(path, maxTokensBytes);
   } catch (cause) {
     throw new FailoverError("CONFIG_INVALID", `${path}: cannot be read`, { cause });
   }
-  return parseTokens(text, path);
+  if (bytes === undefined)
+    throw new FailoverError(
+      "CONFIG_INVALID",
+      `${path}: larger than ${maxTokensBytes} bytes, not a tokens file`,
+    );
+  return parseTokens(bytes.toString("utf8"), path);
 }
