@@ -39,14 +39,21 @@ export const operationBody = z
   })
   .openapi("OperationRequest");
 
+// Strictly decimal digits: Number() would also take "0x10", "1e1", " 5" and "".
 export const historyQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(200)
-    .default(20)
-    .openapi({ type: "integer", description: "Newest first; default 20, at most 200." }),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,6}$/, "must be a whole number in decimal digits")
+    .default("20")
+    .transform(Number)
+    .pipe(z.number().min(1, "must be at least 1").max(200, "must be at most 200"))
+    .openapi({
+      type: "integer",
+      minimum: 1,
+      maximum: 200,
+      default: 20,
+      description: "Newest first; default 20, at most 200.",
+    }),
 });
 
 // zod-to-openapi drops `.nullable()` on a schema registered as a component ($ref); a union with
