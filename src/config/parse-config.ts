@@ -2,6 +2,7 @@ import { type Document, isAlias, isMap, isSeq, parseDocument, visit } from "yaml
 import type { z } from "zod";
 import { parseDuration } from "../domain/duration.js";
 import { parseEditPath } from "../domain/edit-path.js";
+import { yamlNestingProblem } from "../domain/yaml-nesting.js";
 import { FailoverError } from "../domain/failover-error.js";
 import type { ExplicitEdit, ServiceSpec } from "../domain/service-spec.js";
 import type { AppConfig } from "./app-config.js";
@@ -15,6 +16,8 @@ import { repoPathProblem } from "../domain/repo-path.js";
  * every problem as `<path>: <reason>`, one per entry; nothing is partially applied.
  */
 export function parseConfig(text: string, source: string): AppConfig {
+  const nesting = yamlNestingProblem(text);
+  if (nesting !== undefined) throw invalid(source, [nesting]);
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const errors = doc.errors.map((e) => `${position(text, e.pos[0])}: ${e.message.split("\n")[0] ?? ""}`);

@@ -1,4 +1,5 @@
 import { parseAllDocuments } from "yaml";
+import { yamlNestingProblem } from "../domain/yaml-nesting.js";
 import { lineOf } from "./scalar-render.js";
 import { stringAt, type YamlDoc } from "./yaml-walk.js";
 
@@ -41,6 +42,8 @@ export function parseManifest(path: string, text: string): ParsedManifest {
         `${maxManifestValues} a managed file may have; split it, or manage a smaller file that holds the claim references`,
     };
   }
+  const nesting = yamlNestingProblem(text);
+  if (nesting !== undefined) return { ok: false, error: `${path}: ${nesting}` };
   const parsed = parseAllDocuments(text, { keepSourceTokens: false, uniqueKeys: false });
   const list = Array.isArray(parsed) ? parsed : [parsed];
   const documents: ManifestDocument[] = [];

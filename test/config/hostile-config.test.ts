@@ -50,6 +50,16 @@ describe("hostile configuration files", () => {
     ]);
   });
 
+  it("deep nesting is refused before parsing (the parser would take seconds and megabytes)", () => {
+    expect(errorsOf(`git: ${"[".repeat(20000)}${"]".repeat(20000)}\n`)).toEqual([
+      "line 1: flow collections nested 20000 deep, more than the 64 allowed",
+    ]);
+    expect(errorsOf(`git:\n  ${"- ".repeat(100)}x\n`)).toEqual([
+      "line 2: collections nested 100 deep on one line, more than the 64 allowed",
+    ]);
+    expect(() => parseConfig(`${valid}# ${"[".repeat(60)}\n`, "c")).not.toThrow();
+  });
+
   it("config validate and serve exit 2 on an alias bomb, naming file and line, with no stack trace", () => {
     const dir = mkdtempSync(join(tmpdir(), "bomb-"));
     const file = join(dir, "config.yaml");
