@@ -16,7 +16,7 @@ import {
 } from "./fault-harness.js";
 
 /** Rounds of each kind; the kill lands at a random moment of the request. */
-const ROUNDS_PER_ACTION = Number(process.env.FAULTS_KILL_ROUNDS ?? 4);
+const ROUNDS_PER_ACTION = Number(process.env.FAULTS_KILL_ROUNDS ?? 2);
 
 interface Round {
   path: string;
@@ -67,32 +67,35 @@ describe("kill -9 of the server at random points of promote, demote and evacuate
       });
     }
     let n = 0;
-    for (const round of rounds) {
-      n++;
-      const server = await startServe(setup);
-      const before = await remoteState(bare);
-      const delay = Math.floor(Math.random() * 1500);
-      const request = post(server.url, round.path).then(
-        (r) => r.status,
-        () => "connection closed",
-      );
-      await new Promise((r) => setTimeout(r, delay));
-      await server.kill9();
-      const answered = await request;
-      injected.push(`${round.path} killed after ${delay} ms (client saw ${answered})`);
+    // Each process takes one request to completion, then the next one is killed: half the starts.
+    let server = await startServe(setup);
+    try {
+      for (const round of rounds) {
+        n++;
+        const before = await remoteState(bare);
+        const delay = Math.floor(Math.random() * 1500);
+        const request = post(server.url, round.path).then(
+          (r) => r.status,
+          () => "connection closed",
+        );
+        await new Promise((r) => setTimeout(r, delay));
+        await server.kill9();
+        const answered = await request;
+        expect(await checkRemote(bare, before, unknownBefore), round.path).toEqual([]);
+        const landed = (await remoteState(bare)).head !== before.head;
+        injected.push(
+          `${round.path} killed after ${delay} ms (client saw ${answered}; the commit ${landed ? "had landed" : "had not landed"})`,
+        );
+        // Someone else keeps working on the branch meanwhile.
+        await foreignCommit(bare, n);
+        const afterKill = await remoteState(bare);
 
-      expect(await checkRemote(bare, before, unknownBefore), round.path).toEqual([]);
-      // Someone else keeps working on the branch meanwhile.
-      await foreignCommit(bare, n);
-      const afterKill = await remoteState(bare);
-
-      // The next process removes the dead one's key copy, recovers the clone, and completes.
-      const killedDirs = (await credentialDirs(setup.dataDir)).filter((d) => d.includes(`-${server.pid}-`));
-      const next = await startServe(setup);
-      try {
+        // The next process removes the dead one's key copy, recovers the clone, and completes.
+        const killedDirs = (await credentialDirs(setup.dataDir)).filter((d) => d.includes(`-${server.pid}-`));
+        server = await startServe(setup);
         expect(killedDirs.length, "the killed process had its key copy under dataDir").toBe(1);
         for (const dir of killedDirs) expect(await credentialDirs(setup.dataDir)).not.toContain(dir);
-        const repeat = await post(next.url, round.path);
+        const repeat = await post(server.url, round.path);
         const body = (await repeat.json()) as { detail?: string; changed?: boolean };
         const nothingLeft = repeat.status === 422 && /nothing could be promoted/.test(body.detail ?? "");
         expect(
@@ -101,9 +104,9 @@ describe("kill -9 of the server at random points of promote, demote and evacuate
         ).toBe(true);
         expect((await remoteRoles(bare)).get(round.service), round.path).toBe(round.role);
         expect(await checkRemote(bare, afterKill, unknownBefore), round.path).toEqual([]);
-      } finally {
-        await next.stop();
       }
+    } finally {
+      await server.stop();
     }
     // Every failover commit on the branch is whole: one per landed request, trailers intact.
     const messages = (await git(["log", "--format=%B%x00", "main"], bare)).split("\u0000");
