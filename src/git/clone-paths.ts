@@ -4,11 +4,12 @@ import { FailoverError } from "../domain/failover-error.js";
 import { repoPathProblem } from "../domain/repo-path.js";
 
 /**
- * The largest managed file failover-api reads (SPEC §4). Parsing keeps every node of a YAML
- * document with its source range, about 100× the file's size in memory while one operation runs;
- * real manifests are a few KiB, the largest HelmRelease values files a few hundred.
+ * The largest managed file failover-api reads (SPEC §4). Parsing keeps every value of a YAML
+ * document with its source range: measured, a 1 MiB manifest took the server's peak RSS from
+ * 113 to 264 MiB, over a 256 MiB pod limit (docs/BENCHMARKS.md). Real manifests are a few KiB,
+ * the largest HelmRelease values files a few dozen.
  */
-export const maxManagedFileBytes = 1024 * 1024;
+export const maxManagedFileBytes = 512 * 1024;
 
 function refuse(path: string, why: string): FailoverError {
   return new FailoverError("MANIFEST_UNSUPPORTED", `${path}: ${why}`, { details: { file: path } });

@@ -20,7 +20,7 @@ export type ParsedManifest = { ok: true; documents: ManifestDocument[] } | { ok:
  * as an object with its source range, several hundred bytes apiece, and is slow per value: this
  * bound — with the byte limit of src/git — caps the memory and time one file can take.
  */
-export const maxManifestValues = 50_000;
+export const maxManifestValues = 20_000;
 
 function valueEstimate(text: string): number {
   let count = 0;

@@ -99,7 +99,7 @@ describe("a hostile repository affects one service at most", () => {
     await expectRefusedEverywhere(
       operations,
       "radarr",
-      /deployment\.yaml: is 1\.\d MiB, over the 1\.0 MiB limit/,
+      /deployment\.yaml: is 1\.\d MiB, over the 512\.0 KiB limit/,
     );
   });
 
