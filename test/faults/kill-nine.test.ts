@@ -15,6 +15,12 @@ import {
   startServe,
 } from "./fault-harness.js";
 
+async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+}
+
 /** Rounds of each kind; the kill lands at a random moment of the request. */
 const ROUNDS_PER_ACTION = Number(process.env.FAULTS_KILL_ROUNDS ?? 2);
 
@@ -69,11 +75,15 @@ describe("kill -9 of the server at random points of promote, demote and evacuate
     let n = 0;
     // Each process takes one request to completion, then the next one is killed: half the starts.
     let server = await startServe(setup);
+    // Kills are spread over the whole of an operation as long as it takes on this machine,
+    // from the request to after the push: measured on an uninterrupted one, then on each repeat.
+    let operationMs = await timed(() => post(server.url, "/api/failover/prowlarr/promote"));
+    expect((await post(server.url, "/api/failover/prowlarr/demote?force=true")).status).toBe(200);
     try {
       for (const round of rounds) {
         n++;
         const before = await remoteState(bare);
-        const delay = Math.floor(Math.random() * 1500);
+        const delay = Math.floor(Math.random() * operationMs * 1.2);
         const request = post(server.url, round.path).then(
           (r) => r.status,
           () => "connection closed",
@@ -95,7 +105,9 @@ describe("kill -9 of the server at random points of promote, demote and evacuate
         server = await startServe(setup);
         expect(killedDirs.length, "the killed process had its key copy under dataDir").toBe(1);
         for (const dir of killedDirs) expect(await credentialDirs(setup.dataDir)).not.toContain(dir);
-        const repeat = await post(server.url, round.path);
+        let repeat: Response | undefined;
+        operationMs = await timed(async () => (repeat = await post(server.url, round.path)));
+        if (repeat === undefined) throw new Error("no answer");
         const body = (await repeat.json()) as { detail?: string; changed?: boolean };
         const nothingLeft = repeat.status === 422 && /nothing could be promoted/.test(body.detail ?? "");
         expect(

@@ -6,7 +6,7 @@
  * could not start. Bounded: `--max-examples` per operation and a time budget per run.
  *
  *   FUZZ_MAX_EXAMPLES  test cases per operation and run (default 40)
- *   FUZZ_MAX_SECONDS   time budget per run (default 70)
+ *   FUZZ_MAX_SECONDS   time budget per run (default 60)
  *   FUZZ_SEED          seed (default: random, printed so a failure can be replayed)
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
@@ -79,7 +79,7 @@ async function summarise(name: string, ndjson: string, exitCode: number | null, 
 
 async function main(): Promise<number> {
   const maxExamples = Number(process.env.FUZZ_MAX_EXAMPLES ?? 40);
-  const maxSeconds = Number(process.env.FUZZ_MAX_SECONDS ?? 70);
+  const maxSeconds = Number(process.env.FUZZ_MAX_SECONDS ?? 60);
   const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
   const schemathesis = await schemathesisPath();
   const ssh = await startSshGitServer();
