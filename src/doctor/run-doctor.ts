@@ -69,7 +69,10 @@ async function gitChecks(
   }
   let credentials;
   try {
-    credentials = await prepareGitCredentials({ ...config.git });
+    credentials = await prepareGitCredentials(
+      { ...config.git },
+      { parentDir: dataDir ?? config.git.dataDir },
+    );
   } catch (error) {
     checks.push({
       name: "remote",

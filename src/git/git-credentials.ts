@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FailoverError } from "../domain/failover-error.js";
 import { remoteKind } from "./git-remote.js";
+import { credentialsDirPrefix, removeStaleCredentials } from "./stale-credentials.js";
 
 export interface GitCredentialsConfig {
   url: string;
@@ -119,14 +120,18 @@ async function sshCommand(config: GitCredentialsConfig, dir: string): Promise<st
     // A kept connection whose remote went away is noticed within 20 s, as a new one would be.
     "-o ServerAliveInterval=10",
     "-o ServerAliveCountMax=2",
-    // One SSH connection is shared by every git command of this process, across operations: a
-    // push or fetch starts without a new handshake. It closes after `masterIdleSeconds` without
-    // a command (the periodic fetch keeps a serving process's connection warm), and on dispose.
-    // The socket lives in this process's private 0700 directory.
-    `-o ControlMaster=auto`,
-    `-o ControlPath=${shellQuotePath(controlPath(dir), "git.sshKeyFile")}`,
-    `-o ControlPersist=${masterIdleSeconds}`,
   ];
+  // One SSH connection is shared by every git command of this process, across operations: a
+  // push or fetch starts without a new handshake. It closes after `masterIdleSeconds` without a
+  // command (the periodic fetch keeps a serving process's connection warm), and on dispose. The
+  // socket lives in this process's private 0700 directory — unless that path is too long for a
+  // Unix socket (ssh adds 17 characters while creating it).
+  if (Buffer.byteLength(controlPath(dir)) <= maxControlPathBytes)
+    parts.push(
+      `-o ControlMaster=auto`,
+      `-o ControlPath=${shellQuotePath(controlPath(dir), "git.sshKeyFile")}`,
+      `-o ControlPersist=${masterIdleSeconds}`,
+    );
   if (config.insecureIgnoreHostKey === true) {
     parts.push("-o StrictHostKeyChecking=no", "-o UserKnownHostsFile=/dev/null", "-o LogLevel=ERROR");
   } else {
@@ -152,6 +157,8 @@ async function sshCommand(config: GitCredentialsConfig, dir: string): Promise<st
  */
 export const masterIdleSeconds = 120;
 
+const maxControlPathBytes = 107 - 17;
+
 function controlPath(dir: string): string {
   return join(dir, "cm");
 }
@@ -172,14 +179,33 @@ function closeMaster(dir: string, ssh: boolean): Promise<void> {
   });
 }
 
-/** Prepares credentials for git.url; call dispose() when the clone is no longer used. */
+/**
+ * Prepares credentials for git.url; call dispose() when the clone is no longer used. They live
+ * in a private directory under `parentDir` (the server and the CLI pass git.dataDir, so a key
+ * copy never lands in a shared /tmp); directories left by dead processes are removed first.
+ */
 export async function prepareGitCredentials(
   config: GitCredentialsConfig,
   options: { parentDir?: string } = {},
 ): Promise<GitCredentials> {
   const parent = options.parentDir ?? tmpdir();
-  await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(join(parent, "failover-api-git-"));
+  let dir: string;
+  try {
+    await mkdir(parent, { recursive: true });
+    await removeStaleCredentials(parent);
+    dir = await mkdtemp(join(parent, credentialsDirPrefix(process.pid)));
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === "ENOSPC" || code === "EDQUOT")
+      throw new FailoverError("DISK_FULL", `no space left in ${parent}: free space on that volume`, {
+        cause,
+      });
+    throw new FailoverError(
+      "CONFIG_INVALID",
+      `cannot create a private directory in ${parent} (git.dataDir): ${code ?? String(cause)}; it must be writable`,
+      { cause },
+    );
+  }
   await chmod(dir, 0o700);
   const homeDir = join(dir, "home");
   await mkdir(homeDir, { mode: 0o700 });
