@@ -52,6 +52,8 @@ export class LiveEvents {
   /** An operation started, moved to another step, or ended. */
   operation(op: LiveOperation): void {
     if (this.#closed) return;
+    // What is due goes first, so an operation's end follows the snapshot that shows its commit.
+    if (this.#timer !== undefined) this.flush();
     this.#remember(op);
     this.#deps.hub.publish("operation", `operation:${op.id}`, op);
   }
