@@ -16,7 +16,7 @@ import {
 } from "./api-schemas.js";
 
 const problemDescriptions: Record<number, string> = {
-  400: "Invalid input: bad name, bad parameter or malformed JSON (`errors` says what).",
+  400: "Invalid input: bad name, bad or unknown parameter, or malformed JSON (`errors` says what).",
   401: "Missing or invalid bearer token.",
   403: "The token's role is too low (operator required).",
   404: "Unknown service or node.",
@@ -55,7 +55,10 @@ export const listServicesRoute = createRoute({
   tags: ["services"],
   summary: "All services and their role in Git",
   security,
-  responses: { ...ok(servicesListSchema, "Every configured service."), ...problems(401, 403, 500, 503) },
+  responses: {
+    ...ok(servicesListSchema, "Every configured service."),
+    ...problems(400, 401, 403, 500, 503),
+  },
 });
 
 export const serviceStatusRoute = createRoute({
@@ -68,18 +71,23 @@ export const serviceStatusRoute = createRoute({
   responses: { ...ok(serviceStatusSchema, "The service's status."), ...problems(...readErrors) },
 });
 
-export const planPromoteRoute = createRoute({
-  method: "get",
-  path: "/api/failover/{service}/promote",
-  tags: ["operations"],
-  summary: "Plan a promote (requires dry-run=true; without it answers 405)",
-  security,
-  request: { params: serviceParams, query: operationQuery },
-  responses: {
-    ...ok(operationResultSchema, "The plan: checks and exact diff; nothing written."),
-    ...problems(400, 401, 403, 404, 405, 409, 422, 500, 503),
-  },
-});
+function planRoute(action: "promote" | "demote") {
+  return createRoute({
+    method: "get",
+    path: `/api/failover/{service}/${action}`,
+    tags: ["operations"],
+    summary: `Plan a ${action} (requires dry-run=true; without it answers 405)`,
+    security,
+    request: { params: serviceParams, query: operationQuery },
+    responses: {
+      ...ok(operationResultSchema, "The plan: checks and exact diff; nothing written."),
+      ...problems(400, 401, 403, 404, 405, 409, 422, 500, 503),
+    },
+  });
+}
+
+export const planPromoteRoute = planRoute("promote");
+export const planDemoteRoute = planRoute("demote");
 
 const operationRequest = {
   query: operationQuery,
@@ -143,7 +151,7 @@ export const healthRoute = createRoute({
   path: "/healthz",
   tags: ["probes"],
   summary: "Liveness",
-  responses: ok(healthSchema, "The process is alive."),
+  responses: { ...ok(healthSchema, "The process is alive."), ...problems(400) },
 });
 
 export const readyRoute = createRoute({
@@ -154,6 +162,7 @@ export const readyRoute = createRoute({
   responses: {
     ...ok(readinessSchema, "Ready."),
     503: { description: "Not ready.", content: { "application/json": { schema: readinessSchema } } },
+    ...problems(400),
   },
 });
 
@@ -164,6 +173,7 @@ export const metricsRoute = createRoute({
   summary: "Prometheus metrics",
   responses: {
     200: { description: "Prometheus text format.", content: { "text/plain": { schema: z.string() } } },
+    ...problems(400),
   },
 });
 
@@ -172,7 +182,7 @@ export const knownRoutes: readonly { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/api\/services$/, methods: ["GET"] },
   { pattern: /^\/api\/failover\/[^/]+\/status$/, methods: ["GET"] },
   { pattern: /^\/api\/failover\/[^/]+\/promote$/, methods: ["GET", "POST"] },
-  { pattern: /^\/api\/failover\/[^/]+\/demote$/, methods: ["POST"] },
+  { pattern: /^\/api\/failover\/[^/]+\/demote$/, methods: ["GET", "POST"] },
   { pattern: /^\/api\/failover\/[^/]+\/history$/, methods: ["GET"] },
   { pattern: /^\/api\/nodes\/[^/]+\/evacuate$/, methods: ["POST"] },
   { pattern: /^\/api\/openapi\.json$/, methods: ["GET"] },
