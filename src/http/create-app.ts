@@ -92,6 +92,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const snapshotOf = (): RepoSnapshot => {
     const snapshot = deps.operations.snapshot;
     if (!snapshot) {
+      // Say why: the classified failure of the last fetch (connection refused, auth denied …).
+      const { error } = deps.readiness();
+      if (isFailoverError(error)) throw error;
       throw new FailoverError("GIT_UNREACHABLE", "the repository has not been fetched yet; retry shortly");
     }
     return snapshot;

@@ -29,6 +29,10 @@ export interface OperationObserver {
   ): void;
   pushAttempt?(result: "pushed" | "rejected" | "error"): void;
   snapshotRefreshed?(snapshot: RepoSnapshot): void;
+  /** A fetch or push just succeeded, and its snapshot is published: the remote is usable. */
+  remoteReached?(snapshot: RepoSnapshot): void;
+  /** A fetch (periodic or at the start of an operation) failed: the remote is not usable now. */
+  syncFailed?(error: unknown): void;
   pushed?(info: PushInfo): void;
 }
 
@@ -212,9 +216,13 @@ export class FailoverOperations {
   }
 
   async #sync(): Promise<RepoSnapshot> {
-    const { head } = await this.#deps.repo.sync();
+    const { head } = await this.#deps.repo.sync().catch((error: unknown) => {
+      this.#deps.observer.syncFailed?.(error);
+      throw error;
+    });
     const snapshot = await readSnapshot(this.#deps.repo, this.#deps.config(), head, this.#deps.now());
     this.#publish(snapshot);
+    this.#deps.observer.remoteReached?.(snapshot);
     return snapshot;
   }
 
@@ -306,7 +314,10 @@ export class FailoverOperations {
             });
             // The push made the remote equal to HEAD: re-read the tree without another fetch.
             await readSnapshot(this.#deps.repo, this.#deps.config(), sha, this.#deps.now())
-              .then((next) => this.#publish(next))
+              .then((next) => {
+                this.#publish(next);
+                this.#deps.observer.remoteReached?.(next);
+              })
               .catch((error: unknown) => log.warn("Refresh after push failed", { error }));
             finish("success");
             return planned.build(diff, files, sha);

@@ -93,10 +93,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         metrics.observer.pushed?.(info);
         cluster.pushed(info);
       },
-      // Ready the moment a fetched snapshot is published, so /readyz never lags /api/services.
-      snapshotRefreshed: (snapshot) => {
-        metrics.observer.snapshotRefreshed?.(snapshot);
-        Object.assign(readiness, { gitReachable: true, lastFetchAt: new Date(), reason: null });
+      // Ready the moment a fetched snapshot is published, so /readyz never lags /api/services;
+      // not ready the moment a fetch fails, whoever fetched (the periodic refresh or an operation).
+      // (A snapshot re-analysed after a config reload says nothing about the remote.)
+      remoteReached: () => {
+        Object.assign(readiness, { gitReachable: true, lastFetchAt: new Date(), reason: null, error: null });
+      },
+      syncFailed: (error) => {
+        Object.assign(readiness, {
+          gitReachable: false,
+          reason: error instanceof Error ? error.message : String(error),
+          error,
+        });
       },
     },
   });
@@ -105,17 +113,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     gitReachable: false,
     lastFetchAt: null,
     reason: "not fetched yet",
+    error: null,
   };
 
   const refresh = async (): Promise<void> => {
     try {
       await operations.refresh();
-      Object.assign(readiness, { gitReachable: true, lastFetchAt: new Date(), reason: null });
     } catch (error) {
-      Object.assign(readiness, {
-        gitReachable: false,
-        reason: error instanceof Error ? error.message : String(error),
-      });
+      // Readiness already says why (syncFailed); a failure after the fetch still counts.
+      if (readiness.gitReachable) {
+        Object.assign(readiness, {
+          gitReachable: false,
+          reason: error instanceof Error ? error.message : String(error),
+          error,
+        });
+      }
       logger.error("Fetch failed", { error });
     }
   };
