@@ -1,5 +1,5 @@
 import { serviceStatus } from "../operations/service-status.js";
-import { serve, type ServerType } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { type ApiToken, loadTokens } from "../auth/tokens-file.js";
@@ -14,6 +14,7 @@ import type { Logger } from "../log/logger.js";
 import { createMetrics } from "../metrics/failover-metrics.js";
 import { FailoverOperations } from "../operations/failover-operations.js";
 import type { ClusterIntegration } from "./cluster-integration.js";
+import { listen } from "./listen.js";
 import { noCluster, wantsCluster } from "./no-cluster.js";
 import { watchFile } from "./watch-file.js";
 
@@ -170,10 +171,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     readiness: () => readiness,
     status: (snapshot, service) => serviceStatus(snapshot, service, cluster.status),
   });
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
-    s.once("error", reject);
-  });
+  let server: ServerType;
+  try {
+    server = await listen(app.fetch, options.host, options.port);
+  } catch (error) {
+    // Release what was started, so the process can end with the message alone.
+    for (const w of watches) w.close();
+    await cluster.stop();
+    await credentials.dispose();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   logger.info(`Listening on ${url}`);

@@ -3,7 +3,7 @@ import { Command } from "@commander-js/extra-typings";
 import { startServer } from "../../server/start-server.js";
 import type { CliContext } from "../cli-context.js";
 import { configOption, examples, hostOption, portOption } from "../cli-options.js";
-import { untilStopped } from "../until-stopped.js";
+import { stopSignal, untilStopped } from "../until-stopped.js";
 
 export function serveCommand(ctx: CliContext) {
   return new Command("serve")
@@ -23,11 +23,16 @@ export function serveCommand(ctx: CliContext) {
       ),
     )
     .action(async (options) => {
-      const server = await startServer({
-        configPath: resolve(options.config),
-        host: options.host,
-        port: options.port,
-      });
-      ctx.exitCode = await untilStopped(server);
+      const signal = stopSignal();
+      try {
+        const server = await startServer({
+          configPath: resolve(options.config),
+          host: options.host,
+          port: options.port,
+        });
+        ctx.exitCode = await untilStopped(server, signal);
+      } finally {
+        signal.dispose();
+      }
     });
 }
