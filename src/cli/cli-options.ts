@@ -9,9 +9,10 @@ export const configOption = () =>
   new Option("--config <file>", "configuration file").env("FAILOVER_API_CONFIG").default(defaultConfigPath);
 
 export const dataDirOption = () =>
-  new Option("--data-dir <dir>", "where the local working clone lives (default: git.dataDir)").env(
-    "FAILOVER_API_DATA_DIR",
-  );
+  new Option(
+    "--data-dir <dir>",
+    "where the local working clone lives (default: a directory per remote under $XDG_CACHE_HOME/failover-api or ~/.cache/failover-api; git.dataDir is the server's)",
+  ).env("FAILOVER_API_DATA_DIR");
 
 /**
  * `http://host:port` or `https://…`; a bare `host:port` (as people type it) means http://. Any

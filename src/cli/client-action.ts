@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Command, OptionValues } from "@commander-js/extra-typings";
 import { isFailoverError } from "../domain/failover-error.js";
+import { defaultCacheDir } from "./cache-dir.js";
 import type { CliContext } from "./cli-context.js";
 import { exitCodes } from "./cli-io.js";
 import { configOption, dataDirOption, outputOption, serverOption, tokenOption } from "./cli-options.js";
@@ -40,8 +41,10 @@ export async function runOnClient<T>(
   const client = await ctx.deps.openClient({
     configPath: resolve(options.config),
     dataDir: options.dataDir,
+    cacheDir: defaultCacheDir(ctx.io.env),
     server: options.server,
     token: options.token,
+    notice: (line) => ctx.io.stderr.write(`failover-api: ${line}\n`),
   });
   try {
     const value = await call(client);

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { Command, Option } from "@commander-js/extra-typings";
 import { FailoverError } from "../../domain/failover-error.js";
+import { defaultCacheDir } from "../cache-dir.js";
 import type { CliContext } from "../cli-context.js";
 import { exitCodes } from "../cli-io.js";
 import { configOption, dataDirOption, examples, outputOption } from "../cli-options.js";
@@ -36,6 +37,7 @@ export function doctorCommand(ctx: CliContext) {
         }
         const checks = await ctx.deps.runDoctor(resolve(options.config), options.dataDir, {
           env: ctx.io.env,
+          cacheDir: defaultCacheDir(ctx.io.env),
         });
         if (options.output === "json") ctx.io.stdout.write(`${JSON.stringify({ checks }, null, 2)}\n`);
         else
