@@ -6,6 +6,7 @@ import type { CliContext } from "./cli-context.js";
 import { exitCodes } from "./cli-io.js";
 import { configOption, dataDirOption, outputOption, serverOption, tokenOption } from "./cli-options.js";
 import type { FailoverClient } from "./failover-client.js";
+import { requireConfigFile } from "./require-config-file.js";
 
 export interface ClientOptions {
   config: string;
@@ -19,12 +20,22 @@ export interface ClientOptions {
 export function withClientOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
   command: Command<A, O, G>,
 ) {
-  return command
-    .addOption(configOption().helpGroup("Where to act:"))
-    .addOption(dataDirOption().helpGroup("Where to act:"))
-    .addOption(serverOption().helpGroup("Where to act:"))
-    .addOption(tokenOption().helpGroup("Where to act:"))
-    .addOption(outputOption());
+  return (
+    command
+      .addOption(configOption().helpGroup("Where to act:"))
+      .addOption(dataDirOption().helpGroup("Where to act:"))
+      .addOption(serverOption().helpGroup("Where to act:"))
+      .addOption(tokenOption().helpGroup("Where to act:"))
+      .addOption(outputOption())
+      // Locally, the configuration is needed first: a missing one says how to give it.
+      .hook("preAction", async (self) => {
+        const options = self.opts() as { config: string; server?: string };
+        if (options.server !== undefined) return;
+        await requireConfigFile(resolve(options.config), self.getOptionValueSource("config"), {
+          server: true,
+        });
+      })
+  );
 }
 
 /**

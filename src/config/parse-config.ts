@@ -24,7 +24,8 @@ export function parseConfig(text: string, source: string): AppConfig {
     });
     throw invalid(source, errors);
   }
-  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  const data: unknown = doc.toJS() ?? {};
+  const parsed = configSchema.safeParse(data);
   if (!parsed.success) throw invalid(source, parsed.error.issues.flatMap(describeIssue));
   const raw = parsed.data;
   const errors: string[] = [];
@@ -37,6 +38,7 @@ export function parseConfig(text: string, source: string): AppConfig {
     git: { ...raw.git, fetchIntervalSeconds: parseDuration(raw.git.fetchInterval) ?? 30 },
     cluster: raw.cluster,
     auth: raw.auth,
+    authConfigured: typeof data === "object" && data !== null && "auth" in data,
     automation: raw.automation,
     services,
   };

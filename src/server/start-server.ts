@@ -4,7 +4,9 @@ import { readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { type ApiToken, loadTokens } from "../auth/tokens-file.js";
 import type { AppConfig } from "../config/app-config.js";
+import { configFileProblems } from "../config/config-files.js";
 import { loadConfig } from "../config/load-config.js";
+import { FailoverError } from "../domain/failover-error.js";
 import { prepareGitCredentials } from "../git/git-credentials.js";
 import { WorkingClone } from "../git/working-clone.js";
 import type { Readiness } from "../http/app-deps.js";
@@ -41,8 +43,19 @@ interface Loaded {
   fingerprint: string;
 }
 
-async function loadAll(configPath: string): Promise<Loaded> {
+async function loadAll(configPath: string, checkFiles = false): Promise<Loaded> {
   const config = await loadConfig(configPath);
+  // At start, every file the configuration names, all problems at once (as `config validate`).
+  // A reload keeps checking only the tokens: a key Secret being swapped must not reject it.
+  const problems = checkFiles ? await configFileProblems(config) : [];
+  if (problems.length > 0) {
+    const plural = problems.length === 1 ? "error" : "errors";
+    throw new FailoverError(
+      "CONFIG_INVALID",
+      `${configPath}: ${problems.length} ${plural}\n${problems.join("\n")}`,
+      { details: { file: configPath, errors: problems } },
+    );
+  }
   let tokens: ApiToken[] = [];
   let tokensText = "";
   if (config.auth.mode === "token") {
@@ -55,7 +68,7 @@ async function loadAll(configPath: string): Promise<Loaded> {
 
 /** `failover-api serve`: the long-running API server of SPEC §7 and §12. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  let current = await loadAll(options.configPath);
+  let current = await loadAll(options.configPath, true);
   const credentials = await prepareGitCredentials(current.config.git);
   const logger = new JsonLogger({
     ...(options.write ? { write: options.write } : {}),

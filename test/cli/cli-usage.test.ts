@@ -9,7 +9,7 @@ const act = ["--dry-run", "--force", "--reason <text>"];
 /** Every command and subcommand of SPEC §8 with what its help must mention. */
 const commands: Record<string, string[]> = {
   serve: ["--config <file>", "FAILOVER_API_CONFIG", "--host <address>", "--port <port>"],
-  demo: ["--host <address>", "--port <port>"],
+  demo: ["--host <address>", "--port <port>", "--keep"],
   services: [...where, "-o, --output <format>"],
   status: [...where, "-o, --output <format>", "<service>"],
   history: [...where, "-o, --output <format>", "--limit <n>"],
@@ -18,7 +18,7 @@ const commands: Record<string, string[]> = {
   evacuate: [...where, "-o, --output <format>", ...act, "<node>"],
   doctor: ["FAILOVER_API_CONFIG", "FAILOVER_API_DATA_DIR", "-o, --output <format>"],
   config: ["validate"],
-  "config validate": ["FAILOVER_API_CONFIG", "[file]"],
+  "config validate": ["FAILOVER_API_CONFIG", "[file]", "--no-file-checks"],
 };
 
 /** One line on standard error, nothing on standard output, no stack trace, exit 2. */

@@ -3,6 +3,7 @@ import { Command } from "@commander-js/extra-typings";
 import { startServer } from "../../server/start-server.js";
 import type { CliContext } from "../cli-context.js";
 import { configOption, examples, hostOption, portOption } from "../cli-options.js";
+import { requireConfigFile } from "../require-config-file.js";
 import { stopSignal, untilStopped } from "../until-stopped.js";
 
 export function serveCommand(ctx: CliContext) {
@@ -22,11 +23,13 @@ export function serveCommand(ctx: CliContext) {
         "failover-api serve --config config.yaml --host 127.0.0.1 --port 9090",
       ),
     )
-    .action(async (options) => {
+    .action(async (options, command) => {
+      const configPath = resolve(options.config);
+      await requireConfigFile(configPath, command.getOptionValueSource("config"), { server: false });
       const signal = stopSignal();
       try {
         const server = await startServer({
-          configPath: resolve(options.config),
+          configPath,
           host: options.host,
           port: options.port,
         });
