@@ -260,12 +260,11 @@ export class FailoverOperations {
         const retries = this.#deps.config().git.pushRetries;
         for (let attempt = 0; ; attempt++) {
           const snapshot = options.dryRun === true && this.#snapshot ? this.#snapshot : await this.#sync();
-          if (action !== "evacuate" || attempt === 0) {
-            if (options.dryRun !== true)
-              log.info("Starting backup failover", { attempt, revision: snapshot.revision });
-          }
           const planned = plan(snapshot);
           const { splices } = planned.committable;
+          if (options.dryRun !== true && (action !== "evacuate" || attempt === 0)) {
+            log.info(startLine(action, splices.length > 0), { attempt, revision: snapshot.revision });
+          }
           const changed = applySplices(snapshot.files, splices);
           const files = [...changed.keys()].sort();
           const diff = files
@@ -384,6 +383,19 @@ export class FailoverOperations {
       }
     }
   }
+}
+
+/**
+ * SPEC §6's `Starting backup failover` marks a promote (or evacuate) that changes something; a
+ * failback has its own line, and an operation with nothing to change says so instead.
+ */
+function startLine(action: string, changes: boolean): string {
+  if (!changes) {
+    return action === "evacuate"
+      ? "Nothing to do: no service of the node needs promoting"
+      : `Nothing to do: already on the ${action === "promote" ? "backup" : "primary"}`;
+  }
+  return action === "demote" ? "Starting failback to primary" : "Starting backup failover";
 }
 
 function lastPromote(snapshot: RepoSnapshot, service: string): Date | null {
