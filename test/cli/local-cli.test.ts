@@ -45,7 +45,9 @@ describe("failover-api CLI, local mode", () => {
     const dry = await local(["promote", "sonarr", "--dry-run"]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain("sonarr: promote primary -> backup (dry run, nothing written)");
-    expect(dry.stdout).toContain("+            claimName: sonarr-config-backup # switched by failover-api: sonarr-config on w1, sonarr-config-backup on w2");
+    expect(dry.stdout).toContain(
+      "+            claimName: sonarr-config-backup # switched by failover-api: sonarr-config on w1, sonarr-config-backup on w2",
+    );
     expect(await git(["rev-parse", "main"], server.repoPath("cli"))).toBe(head);
 
     const real = await local(["promote", "sonarr", "--reason", "w1 is down", "-o", "json"]);
