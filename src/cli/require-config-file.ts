@@ -1,10 +1,7 @@
 import { access, constants } from "node:fs/promises";
 import { FailoverError } from "../domain/failover-error.js";
 
-/**
- * Where the configuration path came from: commander's option value source ("default", "env",
- * "cli"), or "argument" for a positional file.
- */
+/** Where the configuration path came from: commander's option value source ("default", "env", "cli"). */
 export type ConfigSource = string | undefined;
 
 /**
@@ -27,8 +24,6 @@ export async function requireConfigFile(
     let message: string;
     if (code === "ENOENT" && source === "default") {
       message = `no configuration file: ${path} (the default) does not exist; pass --config FILE or set FAILOVER_API_CONFIG${orServer}`;
-    } else if (code === "ENOENT" && source === "argument") {
-      message = `${path} does not exist`;
     } else if (code === "ENOENT") {
       message = `${path}${from} does not exist; pass --config FILE or set FAILOVER_API_CONFIG${orServer}`;
     } else if (code === "EACCES") {

@@ -19,6 +19,7 @@ const commands: Record<string, string[]> = {
   doctor: ["FAILOVER_API_CONFIG", "FAILOVER_API_DATA_DIR", "-o, --output <format>"],
   config: ["validate"],
   "config validate": ["FAILOVER_API_CONFIG", "[file]", "--no-file-checks"],
+  completion: ["bash_completion.d"],
 };
 
 /** One line on standard error, nothing on standard output, no stack trace, exit 2. */

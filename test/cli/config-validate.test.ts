@@ -145,7 +145,10 @@ describe("config validate and a missing configuration", () => {
     const viaFlag = await runBin(["serve", "--config", missing], env);
     expect(viaFlag.code).toBe(2);
     expect(viaFlag.stderr).toContain(`${missing} (from --config) does not exist`);
-    const validate = await runBin(["config", "validate", missing], env);
-    expect(validate).toMatchObject({ code: 2, stderr: `failover-api: ${missing} does not exist\n` });
+    const validate = await runBin(["config", "validate"], { ...env, FAILOVER_API_CONFIG: missing });
+    expect(validate).toMatchObject({
+      code: 2,
+      stderr: `failover-api: ${missing} (from FAILOVER_API_CONFIG) does not exist; pass --config FILE or set FAILOVER_API_CONFIG\n`,
+    });
   });
 });

@@ -33,13 +33,11 @@ function validateCommand(ctx: CliContext) {
     )
     .action(async (file, options, command) => {
       const path = resolve(file ?? options.config);
-      await requireConfigFile(
-        path,
-        file === undefined ? command.getOptionValueSource("config") : "argument",
-        {
-          server: false,
-        },
-      );
+      // A file named on the command line is reported like any invalid file; a default one
+      // that is missing says how to name one.
+      if (file === undefined) {
+        await requireConfigFile(path, command.getOptionValueSource("config"), { server: false });
+      }
       let errors: string[];
       let services = 0;
       try {
