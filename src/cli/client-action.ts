@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import type { Command, OptionValues } from "@commander-js/extra-typings";
-import { isFailoverError } from "../domain/failover-error.js";
+import { FailoverError, isFailoverError } from "../domain/failover-error.js";
 import { defaultCacheDir } from "./cache-dir.js";
 import type { CliContext } from "./cli-context.js";
 import { exitCodes } from "./cli-io.js";
@@ -20,22 +20,34 @@ export interface ClientOptions {
 export function withClientOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(
   command: Command<A, O, G>,
 ) {
-  return (
-    command
-      .addOption(configOption().helpGroup("Where to act:"))
-      .addOption(dataDirOption().helpGroup("Where to act:"))
-      .addOption(serverOption().helpGroup("Where to act:"))
-      .addOption(tokenOption().helpGroup("Where to act:"))
-      .addOption(outputOption())
+  return command
+    .addOption(configOption().helpGroup("Where to act:"))
+    .addOption(dataDirOption().helpGroup("Where to act:"))
+    .addOption(serverOption().helpGroup("Where to act:"))
+    .addOption(tokenOption().helpGroup("Where to act:"))
+    .addOption(outputOption())
+    .hook("preAction", async (self) => {
+      const options = self.opts() as { config: string; server?: string };
+      const given = (name: string) => self.getOptionValueSource(name) === "cli";
+      // An option that the chosen mode would ignore is refused, not ignored.
+      if (options.server !== undefined && given("dataDir")) {
+        throw new FailoverError(
+          "INVALID_INPUT",
+          "--data-dir is for local mode; with --server the server uses its own clone",
+        );
+      }
+      if (options.server === undefined && given("token")) {
+        throw new FailoverError(
+          "INVALID_INPUT",
+          "--token is for --server (FAILOVER_API_URL); locally the deploy key of --config is used",
+        );
+      }
+      if (options.server !== undefined) return;
       // Locally, the configuration is needed first: a missing one says how to give it.
-      .hook("preAction", async (self) => {
-        const options = self.opts() as { config: string; server?: string };
-        if (options.server !== undefined) return;
-        await requireConfigFile(resolve(options.config), self.getOptionValueSource("config"), {
-          server: true,
-        });
-      })
-  );
+      await requireConfigFile(resolve(options.config), self.getOptionValueSource("config"), {
+        server: true,
+      });
+    });
 }
 
 /**

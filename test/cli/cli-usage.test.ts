@@ -95,6 +95,12 @@ describe("failover-api usage, help and version", () => {
     expectUsageError(await runBin(["serve", "--port", "http"]), "must be an integer from 0 to 65535");
     expectUsageError(await runBin(["demo", "--port", "-1"]), "--port");
     expectUsageError(await runBin(["doctor", "--server", "http://127.0.0.1:8080"]), "/readyz");
+    expectUsageError(await runBin(["services", "--token", "t0ken"]), "--token is for --server");
+    expectUsageError(
+      await runBin(["services", "--server", "127.0.0.1:1", "--data-dir", "/tmp/x"]),
+      "--data-dir is for local mode",
+    );
+    expectUsageError(await runBin(["services", "--server", "ftp://h"]), "use an http:// or https:// URL");
   });
 
   it("no command, or a command group without its subcommand, shows help on stderr and exits 2", async () => {
