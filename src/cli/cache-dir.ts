@@ -9,6 +9,6 @@ import { isAbsolute, join } from "node:path";
 export function defaultCacheDir(env: NodeJS.ProcessEnv): string {
   const xdg = env.XDG_CACHE_HOME;
   return xdg !== undefined && isAbsolute(xdg)
-    ? join(xdg, "failover-api")
-    : join(homedir(), ".cache", "failover-api");
+    ? join(xdg, "failover-api", "clones")
+    : join(homedir(), ".cache", "failover-api", "clones");
 }

@@ -11,7 +11,7 @@ export const configOption = () =>
 export const dataDirOption = () =>
   new Option(
     "--data-dir <dir>",
-    "where the local working clone lives (default: a directory per remote under $XDG_CACHE_HOME/failover-api or ~/.cache/failover-api; git.dataDir is the server's)",
+    "where the local working clone lives (default: a directory per remote under $XDG_CACHE_HOME/failover-api/clones or ~/.cache/failover-api/clones; git.dataDir is the server's)",
   ).env("FAILOVER_API_DATA_DIR");
 
 /**

@@ -84,6 +84,6 @@ describe("doctor", () => {
     };
     const readable = checks.find((c) => c.name === "remote-readable");
     expect(readable?.status).toBe("pass");
-    expect(readable?.detail).toContain(` into ${join(cache, "failover-api")}/`);
+    expect(readable?.detail).toContain(` into ${join(cache, "failover-api", "clones")}/`);
   });
 });

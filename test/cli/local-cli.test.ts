@@ -100,13 +100,15 @@ describe("failover-api CLI, local mode", () => {
     const env = { XDG_CACHE_HOME: cache, FAILOVER_API_DATA_DIR: undefined };
     const first = await cli(["services", "--config", config], env);
     expect(first.code, first.stderr).toBe(0);
-    const [name, ...others] = await readdir(join(cache, "failover-api"));
+    const [name, ...others] = await readdir(join(cache, "failover-api", "clones"));
     expect(others).toEqual([]);
     expect(name).toMatch(/^root_127\.0\.0\.1_\d+_.*cli\.git-[0-9a-f]{8}$/);
     expect(first.stderr).toContain(
-      `failover-api: working clone: ${join(cache, "failover-api", name!)} (a per-user cache; --data-dir or FAILOVER_API_DATA_DIR to choose)`,
+      `failover-api: working clone: ${join(cache, "failover-api", "clones", name!)} (a per-user cache; --data-dir or FAILOVER_API_DATA_DIR to choose)`,
     );
-    expect((await stat(join(cache, "failover-api", name!, "repo", ".git"))).isDirectory()).toBe(true);
+    expect((await stat(join(cache, "failover-api", "clones", name!, "repo", ".git"))).isDirectory()).toBe(
+      true,
+    );
     const second = await cli(["services", "--config", config], env);
     expect(second.code).toBe(0);
     expect(second.stderr).not.toContain("working clone:");
@@ -118,7 +120,7 @@ describe("failover-api CLI, local mode", () => {
       FAILOVER_API_DATA_DIR: undefined,
     });
     expect(viaHome.code, viaHome.stderr).toBe(0);
-    expect(await readdir(join(home, ".cache", "failover-api"))).toHaveLength(1);
+    expect(await readdir(join(home, ".cache", "failover-api", "clones"))).toHaveLength(1);
   });
 
   it("a data directory that cannot be created is a configuration error naming it and the way out", async () => {

@@ -173,12 +173,8 @@ describe("story: sonarr fails over from a dead w1 to w2 through Git, and back", 
       to: "backup",
     });
     expect(r.body.diff).toContain(`--- a/${dir}/deployment.yaml`);
-    expect(r.body.diff).toContain(
-      "-            claimName: sonarr-config # switched by failover-api: sonarr-config on w1, sonarr-config-backup on w2",
-    );
-    expect(r.body.diff).toContain(
-      "+            claimName: sonarr-config-backup # switched by failover-api: sonarr-config on w1, sonarr-config-backup on w2",
-    );
+    expect(r.body.diff).toContain("-            claimName: sonarr-config # primary on w1");
+    expect(r.body.diff).toContain("+            claimName: sonarr-config-backup # primary on w1");
     expect(r.body.diff).toContain("+  paused: true # paused by failover-api");
     const check = (name: string) => checkOf(r.body, name);
     expect(check("target-node-ready")).toMatchObject({ status: "pass" });
