@@ -20,8 +20,10 @@ import {
   serviceStatusRoute,
 } from "./api-routes.js";
 import { authorize } from "./authenticate.js";
-import { dryRunOf, operationOptions } from "./operation-options.js";
 import { operationQuery } from "./api-schemas.js";
+import { registerDashboardRoutes } from "./dashboard-routes.js";
+import { registerEventsRoutes } from "./events-routes.js";
+import { dryRunOf, operationOptions } from "./operation-options.js";
 import { makeProblem, problemFromError, problemResponse } from "./problem-details.js";
 import { requestContext } from "./request-context.js";
 import { strictQuery } from "./strict-query.js";
@@ -178,6 +180,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     );
     return c.json(await deps.operations.evacuate(node, options), 200);
   });
+
+  registerEventsRoutes(app, deps.events);
+  registerDashboardRoutes(app, deps);
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 

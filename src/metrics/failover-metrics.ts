@@ -21,6 +21,8 @@ export interface FailoverMetrics {
   configReloads: Counter<"result">;
   alertsReceived: Counter<"status">;
   timeToRunning: Histogram;
+  /** Open `GET /api/events` streams (set by the event hub). */
+  eventsClients: Gauge;
   /** Feeds the metrics from FailoverOperations' events. */
   observer: OperationObserver;
 }
@@ -85,6 +87,11 @@ export function createMetrics(): FailoverMetrics {
     buckets: [5, 15, 30, 60, 120, 300, 600, 1200],
     registers,
   });
+  const eventsClients = new Gauge({
+    name: "failover_events_clients",
+    help: "Open GET /api/events (Server-Sent Events) streams.",
+    registers,
+  });
   const observer: OperationObserver = {
     operationFinished(action, services, result, seconds) {
       for (const service of services) operations.inc({ service, action, result });
@@ -115,6 +122,7 @@ export function createMetrics(): FailoverMetrics {
     configReloads,
     alertsReceived,
     timeToRunning,
+    eventsClients,
     observer,
   };
 }

@@ -74,9 +74,11 @@ export function demoInstructions(url: string, demo: DemoSetup, keep: boolean): s
   return [
     `failover-api demo: serving the example homelab on ${url} (auth off, no cluster).`,
     `Real promotes and demotes commit to the bare repository ${demo.bareRepo}`,
-    keep
-      ? `(kept after the demo stops: --keep). Try:`
-      : `(removed when the demo stops; --keep keeps it). Try:`,
+    keep ? "(kept after the demo stops: --keep)." : "(removed when the demo stops; --keep keeps it).",
+    "",
+    `Open the dashboard: ${url}/`,
+    "",
+    "Or try the API:",
     "",
     `  curl -s ${url}/api/services`,
     `  curl -s ${url}/api/failover/sonarr/status`,

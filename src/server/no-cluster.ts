@@ -15,6 +15,7 @@ export const noCluster: ClusterIntegration = {
   status: null,
   leader: null,
   pushed: () => undefined,
+  onChange: () => undefined,
   reconfigure: () => undefined,
   stop: () => Promise.resolve(),
 };

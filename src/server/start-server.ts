@@ -15,6 +15,10 @@ import { JsonLogger } from "../log/json-logger.js";
 import type { Logger } from "../log/logger.js";
 import { createMetrics } from "../metrics/failover-metrics.js";
 import { FailoverOperations } from "../operations/failover-operations.js";
+import type { RepoSnapshot } from "../operations/repo-snapshot.js";
+import { EventHub } from "../events/event-hub.js";
+import { LiveEvents } from "../events/live-events.js";
+import { observeOperations } from "../events/observed-operations.js";
 import type { ClusterIntegration } from "./cluster-integration.js";
 import { listen } from "./listen.js";
 import { noCluster, wantsCluster } from "./no-cluster.js";
@@ -107,6 +111,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         metrics.observer.pushed?.(info);
         cluster.pushed(info);
       },
+      snapshotRefreshed: (snapshot) => {
+        metrics.observer.snapshotRefreshed?.(snapshot);
+        live.snapshotChanged();
+      },
       // Ready the moment a fetched snapshot is published, so /readyz never lags /api/services;
       // not ready the moment a fetch fails, whoever fetched (the periodic refresh or an operation).
       // (A snapshot re-analysed after a config reload says nothing about the remote.)
@@ -122,6 +130,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     },
   });
+  const status = (snapshot: RepoSnapshot, service: string) =>
+    serviceStatus(snapshot, service, cluster.status);
+  // SPEC §7.1 events: fed by published snapshots, cluster changes and the operations' progress.
+  const hub = new EventHub({
+    onClients: (n) => metrics.eventsClients.set(n),
+    onDropped: (reason) => logger.warn("Dropped an events client that stopped reading", { reason }),
+  });
+  const live = new LiveEvents({
+    hub,
+    snapshot: () => operations.snapshot,
+    status,
+    onError: (service, error) => logger.error("Live status failed; its last one stays", { service, error }),
+  });
+  cluster.onChange(() => live.liveChanged());
   const readiness: Readiness = {
     configLoaded: true,
     gitReachable: false,
@@ -176,13 +198,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (current.config.auth.mode === "token") watches.push(watchFile(current.config.auth.tokensFile, reload));
 
   const app = createApp({
-    operations,
+    operations: observeOperations(
+      operations,
+      (op) => live.operation(op),
+      (node) => current.config.services.filter((s) => s.primaryNode === node).map((s) => s.name),
+    ),
     config: () => current.config,
     tokens: () => current.tokens,
     logger,
     metrics: metrics.registry,
     readiness: () => readiness,
-    status: (snapshot, service) => serviceStatus(snapshot, service, cluster.status),
+    status,
+    events: hub,
   });
   let server: ServerType;
   try {
@@ -190,6 +217,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   } catch (error) {
     // Release what was started, so the process can end with the message alone.
     for (const w of watches) w.close();
+    live.close();
+    hub.close();
     await cluster.stop();
     await credentials.dispose();
     throw error;
@@ -206,6 +235,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       clearTimeout(refreshTimer);
       for (const w of watches) w.close();
+      live.close();
+      hub.close(); // open event streams would hold server.close() forever
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await operations.idle();
       await closed;
