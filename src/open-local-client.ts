@@ -20,7 +20,7 @@ export async function openLocalClient(target: ClientTarget): Promise<FailoverCli
   const config = await loadConfig(target.configPath);
   const dataDir = target.dataDir ?? join(target.cacheDir, cloneCacheName(config.git.url));
   await prepareDataDir(dataDir, target);
-  const credentials = await prepareGitCredentials({ ...config.git });
+  const credentials = await prepareGitCredentials({ ...config.git }, { parentDir: dataDir });
   const logger = new JsonLogger({ level: "warn", secrets: () => credentials.secrets });
   const clone = new WorkingClone({
     url: config.git.url,

@@ -73,7 +73,10 @@ async function gitChecks(config: AppConfig, dataDir: string, checks: DoctorCheck
   }
   let credentials;
   try {
-    credentials = await prepareGitCredentials({ ...config.git });
+    credentials = await prepareGitCredentials(
+      { ...config.git },
+      { parentDir: dataDir ?? config.git.dataDir },
+    );
   } catch (error) {
     checks.push({
       name: "remote",

@@ -26,7 +26,7 @@ const problemDescriptions: Record<number, string> = {
   415: "A POST body that is not application/json.",
   422: "The service's configuration or manifests are unusable (`checks` names the file and reason).",
   500: "A bug.",
-  503: "Git unreachable, push still rejected, or not ready yet (`retryable`).",
+  503: "Git unreachable or not answering within `git.operationTimeout`, push still rejected, the data directory full (`DISK_FULL`), or not ready yet (`retryable` says whether to retry).",
 };
 
 function problems(...statuses: number[]) {
@@ -46,6 +46,8 @@ function ok<T extends z.ZodType>(schema: T, description: string) {
 }
 
 const security = [{ bearer: [] }];
+// Reads need a token only when auth.readRequiresToken is set: the token is optional.
+const readSecurity: Record<string, string[]>[] = [{ bearer: [] }, {}];
 const readErrors = [400, 401, 403, 404, 500, 503];
 const operationErrors = [400, 401, 403, 404, 409, 413, 415, 422, 500, 503];
 
@@ -54,7 +56,7 @@ export const listServicesRoute = createRoute({
   path: "/api/services",
   tags: ["services"],
   summary: "All services and their role in Git",
-  security,
+  security: readSecurity,
   responses: {
     ...ok(servicesListSchema, "Every configured service."),
     ...problems(400, 401, 403, 500, 503),
@@ -66,7 +68,7 @@ export const serviceStatusRoute = createRoute({
   path: "/api/failover/{service}/status",
   tags: ["services"],
   summary: "One service in depth",
-  security,
+  security: readSecurity,
   request: { params: serviceParams },
   responses: { ...ok(serviceStatusSchema, "The service's status."), ...problems(...readErrors) },
 });
@@ -77,7 +79,7 @@ function planRoute(action: "promote" | "demote") {
     path: `/api/failover/{service}/${action}`,
     tags: ["operations"],
     summary: `Plan a ${action} (requires dry-run=true; without it answers 405)`,
-    security,
+    security: readSecurity,
     request: { params: serviceParams, query: operationQuery },
     responses: {
       ...ok(operationResultSchema, "The plan: checks and exact diff; nothing written."),
@@ -125,7 +127,7 @@ export const historyRoute = createRoute({
   path: "/api/failover/{service}/history",
   tags: ["services"],
   summary: "The service's failover commits, newest first",
-  security,
+  security: readSecurity,
   request: { params: serviceParams, query: historyQuery },
   responses: {
     ...ok(historySchema, "Operations read back from the commit trailers."),

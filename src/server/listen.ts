@@ -1,4 +1,5 @@
 import { serve, type ServerType } from "@hono/node-server";
+import type { ServerOptions } from "node:http";
 import { FailoverError } from "../domain/failover-error.js";
 
 /** Why the port could not be opened, in words that say what to do (no stack trace). */
@@ -24,9 +25,10 @@ export function listen(
   fetch: (request: Request) => Response | Promise<Response>,
   host: string,
   port: number,
+  serverOptions: ServerOptions = {},
 ) {
   return new Promise<ServerType>((resolve, reject) => {
-    const server = serve({ fetch, hostname: host, port }, () => resolve(server));
+    const server = serve({ fetch, hostname: host, port, serverOptions }, () => resolve(server));
     server.once("error", (error) => reject(listenError(error, host, port)));
   });
 }

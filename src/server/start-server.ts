@@ -1,6 +1,7 @@
 import { serviceStatus } from "../operations/service-status.js";
 import type { ServerType } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ApiToken, loadTokens } from "../auth/tokens-file.js";
 import type { AppConfig } from "../config/app-config.js";
@@ -23,6 +24,7 @@ import type { ClusterIntegration } from "./cluster-integration.js";
 import { listen } from "./listen.js";
 import { noCluster, wantsCluster } from "./no-cluster.js";
 import { watchFile } from "./watch-file.js";
+import { applyHttpLimits, defaultHttpLimits, type HttpLimits, httpServerOptions } from "./http-limits.js";
 
 export interface ServerOptions {
   configPath: string;
@@ -30,6 +32,8 @@ export interface ServerOptions {
   port: number;
   /** Replaces the default JSON logger on standard error (tests). */
   write?: (line: string) => void;
+  /** Overrides of the HTTP server's limits (tests). */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface RunningServer {
@@ -73,7 +77,9 @@ async function loadAll(configPath: string, checkFiles = false): Promise<Loaded> 
 /** `failover-api serve`: the long-running API server of SPEC §7 and §12. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   let current = await loadAll(options.configPath, true);
-  const credentials = await prepareGitCredentials(current.config.git);
+  const credentials = await prepareGitCredentials(current.config.git, {
+    parentDir: current.config.git.dataDir,
+  });
   const logger = new JsonLogger({
     ...(options.write ? { write: options.write } : {}),
     secrets: () => [...current.tokens.map((t) => t.token), ...credentials.secrets],
@@ -211,9 +217,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     status,
     events: hub,
   });
+  const limits = { ...defaultHttpLimits, ...options.httpLimits };
   let server: ServerType;
   try {
-    server = await listen(app.fetch, options.host, options.port);
+    server = await listen(app.fetch, options.host, options.port, httpServerOptions(limits));
   } catch (error) {
     // Release what was started, so the process can end with the message alone.
     for (const w of watches) w.close();
@@ -223,6 +230,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await credentials.dispose();
     throw error;
   }
+  applyHttpLimits(server as Server, limits);
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   logger.info(`Listening on ${url}`);
