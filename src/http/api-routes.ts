@@ -47,7 +47,7 @@ function ok<T extends z.ZodType>(schema: T, description: string) {
 
 const security = [{ bearer: [] }];
 // Reads need a token only when auth.readRequiresToken is set: the token is optional.
-const readSecurity: Record<string, string[]>[] = [{ bearer: [] }, {}];
+export const readSecurity: Record<string, string[]>[] = [{ bearer: [] }, {}];
 const readErrors = [400, 401, 403, 404, 500, 503];
 const operationErrors = [400, 401, 403, 404, 409, 413, 415, 422, 500, 503];
 
