@@ -81,6 +81,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         () => operations.snapshot,
         metrics,
         logger,
+        (ancestor, descendant) => clone.isAncestor(ancestor, descendant),
       );
   const operations = new FailoverOperations({
     repo: clone,
@@ -96,6 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // Ready the moment a fetched snapshot is published, so /readyz never lags /api/services.
       snapshotRefreshed: (snapshot) => {
         metrics.observer.snapshotRefreshed?.(snapshot);
+        cluster.fetched();
         Object.assign(readiness, { gitReachable: true, lastFetchAt: new Date(), reason: null });
       },
     },
