@@ -1,7 +1,8 @@
 /**
  * SPEC §13 benchmark (`npm run bench`): a generated 5,000-file / 2,000-commit repository served
  * over SSH on loopback; the hand-run floor, a fresh clone per operation, our promote/demote,
- * dry-run, evacuate and the three-process contention scenario, all in one run.
+ * dry-run, evacuate and the three-process contention scenario; GET /api/services under load;
+ * and promote → Flux applied on the test control plane with the real Flux controllers.
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -24,6 +25,7 @@ import {
 } from "../test/support/generated-homelab.js";
 import { startSshGitServer, type SshGitServer } from "../test/support/ssh-git-server.js";
 import { git as localGit } from "../test/support/test-git.js";
+import { runFluxBench } from "./flux-apply.js";
 import { runHttpServicesBench } from "./http-services.js";
 
 const execFileAsync = promisify(execFile);
@@ -349,21 +351,22 @@ async function runGitBench(): Promise<[string, string, string, boolean][]> {
   }
 }
 
-/** `bench/run.ts [git|http] [--profile]`: both parts by default, or one of them. */
+/** `bench/run.ts [git|http|flux] [--profile]`: every part by default, or one of them. */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const only = args.find((a) => a === "git" || a === "http");
+  const only = args.find((a) => a === "git" || a === "http" || a === "flux");
   const unknown = args.filter((a) => a !== only && a !== "--profile");
   if (unknown.length > 0)
-    throw new Error(`usage: bench/run.ts [git|http] [--profile]; got ${unknown.join(" ")}`);
+    throw new Error(`usage: bench/run.ts [git|http|flux] [--profile]; got ${unknown.join(" ")}`);
   const info = await machine();
   console.log("Machine");
   for (const [k, v] of Object.entries(info)) console.log(`  ${k.padEnd(22)} ${v}`);
 
   const targets: [string, string, string, boolean][] = [];
-  if (only !== "http") targets.push(...(await runGitBench()));
-  if (only !== "git")
+  if (only === undefined || only === "git") targets.push(...(await runGitBench()));
+  if (only === undefined || only === "http")
     targets.push(...(await runHttpServicesBench({ profile: args.includes("--profile") })).targets);
+  if (only === undefined || only === "flux") targets.push(...(await runFluxBench()));
 
   console.log("\nSPEC §13 targets");
   console.log(`  ${"metric".padEnd(46)} ${"measured".padEnd(12)} ${"target".padEnd(10)} met`);

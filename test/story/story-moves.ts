@@ -28,6 +28,8 @@ export interface MoveOptions {
   query?: string;
   /** When the move's result is visible later than the Kustomization apply (a HelmRelease). */
   afterApplied?: () => Promise<unknown>;
+  /** How long Flux may take to fetch and to apply (default 60 s each). */
+  fluxTimeoutMs?: number;
 }
 
 export async function move(
@@ -42,8 +44,9 @@ export async function move(
   }
   const commit = r.body.commit;
   const { observer } = story.flux;
-  const fetched = await observer.waitFor("GitRepository", "flux-system", commit, 60_000);
-  const applied = await observer.waitFor("Kustomization", o.kustomization, commit, 60_000);
+  const fluxTimeout = o.fluxTimeoutMs ?? 60_000;
+  const fetched = await observer.waitFor("GitRepository", "flux-system", commit, fluxTimeout);
+  const applied = await observer.waitFor("Kustomization", o.kustomization, commit, fluxTimeout);
   await o.afterApplied?.();
   const status = await waitFor(
     `${o.service}: failover-api to see a pod Ready on ${o.targetNode} after ${commit.slice(0, 8)}`,

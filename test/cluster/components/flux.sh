@@ -21,6 +21,11 @@ if ((${#flux_missing[@]} > 0)); then
       echo "build.sh: 'go' not found on PATH; the story tests build Flux's controllers from source (Go >= 1.25)." >&2
       exit 1
     fi
+    flux_go_minor="$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')"
+    if [[ "${flux_go_minor}" =~ ^[0-9]+$ ]] && ((flux_go_minor < 25)); then
+      echo "build.sh: the Flux controllers (v2.7) need Go >= 1.25; $(go env GOVERSION) is too old: https://go.dev/dl/" >&2
+      exit 1
+    fi
     # Our own lock: another worktree may be building the same binaries into the same cache.
     exec 7>"${bin_dir}/.flux.lock"
     if command -v flock >/dev/null 2>&1 && ! flock -n 7; then
