@@ -62,15 +62,15 @@ export interface FluxObserver {
   /** Every revision seen, oldest first. */
   history(kind: Kind, name: string, namespace?: string): readonly Seen[];
   /**
-   * Resolves with the first time the object reported `sha` (or, with `contains`, a revision
-   * containing it). Fails after `timeoutMs` with what the object last reported.
+   * Resolves with the first time the object reported `sha` (fetched, resp. applied). Fails after
+   * `timeoutMs` with what the object last reported and its conditions.
    */
   waitFor(
     kind: "GitRepository" | "Kustomization",
     name: string,
     sha: string,
     timeoutMs: number,
-    options?: { namespace?: string; contains?: (sha: string, applied: string) => Promise<boolean> },
+    namespace?: string,
   ): Promise<Seen>;
   /** Resolves with the object's first reported revision. */
   waitForAnyRevision(kind: Kind, name: string, timeoutMs: number, namespace?: string): Promise<Seen>;
@@ -172,23 +172,11 @@ export async function startFluxObserver(cp: ControlPlane): Promise<FluxObserver>
   return {
     history: (kind, name, namespace = "flux-system") =>
       records.get(key(kind, namespace, name))?.history ?? [],
-    waitFor: (kind, name, sha, timeoutMs, options = {}) => {
-      const k = key(kind, options.namespace ?? "flux-system", name);
-      const checked = new Map<string, boolean>();
-      return until(`${k} to report ${sha}`, k, timeoutMs, async () => {
-        for (const seen of records.get(k)?.history ?? []) {
-          const applied = shaOf(seen.revision);
-          if (applied === sha) return seen;
-          if (!options.contains) continue;
-          let contains = checked.get(applied);
-          if (contains === undefined) {
-            contains = await options.contains(sha, applied);
-            checked.set(applied, contains);
-          }
-          if (contains) return seen;
-        }
-        return undefined;
-      });
+    waitFor: (kind, name, sha, timeoutMs, namespace = "flux-system") => {
+      const k = key(kind, namespace, name);
+      return until(`${k} to report ${sha}`, k, timeoutMs, () =>
+        Promise.resolve(records.get(k)?.history.find((seen) => shaOf(seen.revision) === sha)),
+      );
     },
     waitForAnyRevision: (kind, name, timeoutMs, namespace = "flux-system") => {
       const k = key(kind, namespace, name);
