@@ -65,6 +65,7 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     await rm(work, { recursive: true, force: true });
   };
   try {
+    const t0 = Date.now();
     cp = await startControlPlane({ controllers: true, kwok: true });
     await cp.addNode(primaryNode);
     await cp.addNode(backupNode);
@@ -74,6 +75,7 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     const url = ssh.url("homelab");
     await createInfrastructure(cp, { namespace: o.namespace, apps: o.services.map((s) => s.name) });
     // Flux pulls with the same deploy key failover-api pushes with, as in the seed.
+    const tFlux = Date.now();
     flux = await startFlux(cp, {
       repository: { url, sshKeyFile: ssh.clientKeyFile, knownHostsFile: ssh.knownHostsFile },
       kustomizations: o.kustomizations,
@@ -85,6 +87,7 @@ export async function startStory(o: StoryOptions): Promise<Story> {
         running.observer.waitFor("Kustomization", name, head, 120_000),
       ),
     );
+    const tApplied = Date.now();
     // Every forward replication last synced ten minutes ago (VolSync would report it).
     const synced = new Date(Date.now() - 600_000);
     for (const s of o.services) {
@@ -119,6 +122,10 @@ export async function startStory(o: StoryOptions): Promise<Story> {
       async () => (await api<StatusBody>(base, "GET", `/api/failover/${o.services[0]!.name}/status`)).body,
       (s) => s.live !== null,
       30_000,
+    );
+    console.log(
+      `[story] world up in ${Date.now() - t0} ms: control plane, nodes and SSH ${tFlux - t0} ms, ` +
+        `Flux started and first commit applied ${tApplied - tFlux} ms, failover-api ${Date.now() - tApplied} ms`,
     );
     return {
       cp,
