@@ -16,7 +16,7 @@ import {
 } from "./api-schemas.js";
 
 const problemDescriptions: Record<number, string> = {
-  400: "Invalid input: bad name, bad parameter or malformed JSON (`errors` says what).",
+  400: "Invalid input: bad name, bad or unknown parameter, or malformed JSON (`errors` says what).",
   401: "Missing or invalid bearer token.",
   403: "The token's role is too low (operator required).",
   404: "Unknown service or node.",
@@ -26,7 +26,7 @@ const problemDescriptions: Record<number, string> = {
   415: "A POST body that is not application/json.",
   422: "The service's configuration or manifests are unusable (`checks` names the file and reason).",
   500: "A bug.",
-  503: "Git unreachable, push still rejected, or not ready yet (`retryable`).",
+  503: "Git unreachable or not answering within `git.operationTimeout`, push still rejected, the data directory full (`DISK_FULL`), or not ready yet (`retryable` says whether to retry).",
 };
 
 function problems(...statuses: number[]) {
@@ -46,6 +46,8 @@ function ok<T extends z.ZodType>(schema: T, description: string) {
 }
 
 const security = [{ bearer: [] }];
+// Reads need a token only when auth.readRequiresToken is set: the token is optional.
+export const readSecurity: Record<string, string[]>[] = [{ bearer: [] }, {}];
 const readErrors = [400, 401, 403, 404, 500, 503];
 const operationErrors = [400, 401, 403, 404, 409, 413, 415, 422, 500, 503];
 
@@ -54,8 +56,11 @@ export const listServicesRoute = createRoute({
   path: "/api/services",
   tags: ["services"],
   summary: "All services and their role in Git",
-  security,
-  responses: { ...ok(servicesListSchema, "Every configured service."), ...problems(401, 403, 500, 503) },
+  security: readSecurity,
+  responses: {
+    ...ok(servicesListSchema, "Every configured service."),
+    ...problems(400, 401, 403, 500, 503),
+  },
 });
 
 export const serviceStatusRoute = createRoute({
@@ -63,23 +68,28 @@ export const serviceStatusRoute = createRoute({
   path: "/api/failover/{service}/status",
   tags: ["services"],
   summary: "One service in depth",
-  security,
+  security: readSecurity,
   request: { params: serviceParams },
   responses: { ...ok(serviceStatusSchema, "The service's status."), ...problems(...readErrors) },
 });
 
-export const planPromoteRoute = createRoute({
-  method: "get",
-  path: "/api/failover/{service}/promote",
-  tags: ["operations"],
-  summary: "Plan a promote (requires dry-run=true; without it answers 405)",
-  security,
-  request: { params: serviceParams, query: operationQuery },
-  responses: {
-    ...ok(operationResultSchema, "The plan: checks and exact diff; nothing written."),
-    ...problems(400, 401, 403, 404, 405, 409, 422, 500, 503),
-  },
-});
+function planRoute(action: "promote" | "demote") {
+  return createRoute({
+    method: "get",
+    path: `/api/failover/{service}/${action}`,
+    tags: ["operations"],
+    summary: `Plan a ${action} (requires dry-run=true; without it answers 405)`,
+    security: readSecurity,
+    request: { params: serviceParams, query: operationQuery },
+    responses: {
+      ...ok(operationResultSchema, "The plan: checks and exact diff; nothing written."),
+      ...problems(400, 401, 403, 404, 405, 409, 422, 500, 503),
+    },
+  });
+}
+
+export const planPromoteRoute = planRoute("promote");
+export const planDemoteRoute = planRoute("demote");
 
 const operationRequest = {
   query: operationQuery,
@@ -117,7 +127,7 @@ export const historyRoute = createRoute({
   path: "/api/failover/{service}/history",
   tags: ["services"],
   summary: "The service's failover commits, newest first",
-  security,
+  security: readSecurity,
   request: { params: serviceParams, query: historyQuery },
   responses: {
     ...ok(historySchema, "Operations read back from the commit trailers."),
@@ -143,7 +153,7 @@ export const healthRoute = createRoute({
   path: "/healthz",
   tags: ["probes"],
   summary: "Liveness",
-  responses: ok(healthSchema, "The process is alive."),
+  responses: { ...ok(healthSchema, "The process is alive."), ...problems(400) },
 });
 
 export const readyRoute = createRoute({
@@ -154,6 +164,7 @@ export const readyRoute = createRoute({
   responses: {
     ...ok(readinessSchema, "Ready."),
     503: { description: "Not ready.", content: { "application/json": { schema: readinessSchema } } },
+    ...problems(400),
   },
 });
 
@@ -164,6 +175,7 @@ export const metricsRoute = createRoute({
   summary: "Prometheus metrics",
   responses: {
     200: { description: "Prometheus text format.", content: { "text/plain": { schema: z.string() } } },
+    ...problems(400),
   },
 });
 
@@ -172,10 +184,13 @@ export const knownRoutes: readonly { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/api\/services$/, methods: ["GET"] },
   { pattern: /^\/api\/failover\/[^/]+\/status$/, methods: ["GET"] },
   { pattern: /^\/api\/failover\/[^/]+\/promote$/, methods: ["GET", "POST"] },
-  { pattern: /^\/api\/failover\/[^/]+\/demote$/, methods: ["POST"] },
+  { pattern: /^\/api\/failover\/[^/]+\/demote$/, methods: ["GET", "POST"] },
   { pattern: /^\/api\/failover\/[^/]+\/history$/, methods: ["GET"] },
   { pattern: /^\/api\/nodes\/[^/]+\/evacuate$/, methods: ["POST"] },
   { pattern: /^\/api\/openapi\.json$/, methods: ["GET"] },
+  { pattern: /^\/api\/events$/, methods: ["GET"] },
+  { pattern: /^\/api\/dashboard$/, methods: ["GET"] },
+  { pattern: /^\/(nodes|timeline|services\/[a-z0-9-]+)?$/, methods: ["GET"] },
   { pattern: /^\/healthz$/, methods: ["GET"] },
   { pattern: /^\/readyz$/, methods: ["GET"] },
   { pattern: /^\/metrics$/, methods: ["GET"] },

@@ -1,10 +1,12 @@
 import type { Registry } from "prom-client";
 import type { ApiToken } from "../auth/tokens-file.js";
 import type { AppConfig } from "../config/app-config.js";
+import type { EventHub } from "../events/event-hub.js";
 import type { Logger } from "../log/logger.js";
 import type { FailoverOperations } from "../operations/failover-operations.js";
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import type { ServiceStatus } from "../operations/service-status.js";
+import type { DashboardAssets } from "./dashboard-assets.js";
 
 /** What the last fetch said about the service's health (the server keeps it up to date). */
 export interface Readiness {
@@ -12,6 +14,8 @@ export interface Readiness {
   gitReachable: boolean;
   lastFetchAt: Date | null;
   reason: string | null;
+  /** The classified failure of the last fetch (GIT_UNREACHABLE, GIT_AUTH …), while it lasts. */
+  error?: unknown;
 }
 
 export type ApiOperations = Pick<FailoverOperations, "snapshot" | "switchService" | "evacuate" | "history">;
@@ -25,6 +29,10 @@ export interface AppDeps {
   readiness: () => Readiness;
   /** One service in depth: the snapshot plus what the cluster says (live, replication, progress). */
   status: (snapshot: RepoSnapshot, service: string) => ServiceStatus;
+  /** What `GET /api/events` streams (src/events). */
+  events: EventHub;
+  /** The built dashboard; default: read from dist/web. */
+  dashboard?: DashboardAssets;
   /** Milliseconds, for request durations. */
   clock?: () => number;
   newRequestId?: () => string;

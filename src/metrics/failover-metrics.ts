@@ -9,6 +9,7 @@ export type ReplicationAgeSource = () => readonly { service: string; object: str
 export interface FailoverMetrics {
   registry: Registry;
   operations: Counter<"service" | "action" | "result">;
+  dryRuns: Counter<"service" | "action" | "result">;
   operationDuration: Histogram<"action">;
   pushAttempts: Counter<"result">;
   serviceRole: Gauge<"service" | "role">;
@@ -21,6 +22,8 @@ export interface FailoverMetrics {
   configReloads: Counter<"result">;
   alertsReceived: Counter<"status">;
   timeToRunning: Histogram;
+  /** Open `GET /api/events` streams (set by the event hub). */
+  eventsClients: Gauge;
   /** Feeds the metrics from FailoverOperations' events. */
   observer: OperationObserver;
 }
@@ -31,6 +34,13 @@ export function createMetrics(): FailoverMetrics {
   const operations = new Counter({
     name: "failover_operations_total",
     help: "Failover operations by service, action and result (success, noop, refused, error).",
+    labelNames: ["service", "action", "result"] as const,
+    registers,
+  });
+  // Dry-runs plan and write nothing: counted apart, so operations_total counts real changes only.
+  const dryRuns = new Counter({
+    name: "failover_dry_runs_total",
+    help: "Dry-runs (plans, nothing written) by service, action and result (success, noop, refused, error).",
     labelNames: ["service", "action", "result"] as const,
     registers,
   });
@@ -85,8 +95,17 @@ export function createMetrics(): FailoverMetrics {
     buckets: [5, 15, 30, 60, 120, 300, 600, 1200],
     registers,
   });
+  const eventsClients = new Gauge({
+    name: "failover_events_clients",
+    help: "Open GET /api/events (Server-Sent Events) streams.",
+    registers,
+  });
   const observer: OperationObserver = {
-    operationFinished(action, services, result, seconds) {
+    operationFinished(action, services, result, seconds, dryRun) {
+      if (dryRun) {
+        for (const service of services) dryRuns.inc({ service, action, result });
+        return;
+      }
       for (const service of services) operations.inc({ service, action, result });
       operationDuration.observe({ action }, seconds);
     },
@@ -104,6 +123,7 @@ export function createMetrics(): FailoverMetrics {
   return {
     registry,
     operations,
+    dryRuns,
     operationDuration,
     pushAttempts,
     serviceRole,
@@ -115,6 +135,7 @@ export function createMetrics(): FailoverMetrics {
     configReloads,
     alertsReceived,
     timeToRunning,
+    eventsClients,
     observer,
   };
 }

@@ -19,6 +19,8 @@ import { planEvacuation } from "./plan-evacuation.js";
 import { analyse, readSnapshot, type RepoSnapshot } from "./repo-snapshot.js";
 import type { Repository } from "./repository.js";
 import { SerialQueue } from "./serial-queue.js";
+import { operationDeadline } from "./operation-deadline.js";
+import { filesOf } from "../manifests/scan-service.js";
 
 export interface OperationObserver {
   operationFinished?(
@@ -26,9 +28,14 @@ export interface OperationObserver {
     services: string[],
     result: "success" | "noop" | "refused" | "error",
     seconds: number,
+    dryRun: boolean,
   ): void;
   pushAttempt?(result: "pushed" | "rejected" | "error"): void;
   snapshotRefreshed?(snapshot: RepoSnapshot): void;
+  /** A fetch or push just succeeded, and its snapshot is published: the remote is usable. */
+  remoteReached?(snapshot: RepoSnapshot): void;
+  /** A fetch (periodic or at the start of an operation) failed: the remote is not usable now. */
+  syncFailed?(error: unknown): void;
   pushed?(info: PushInfo): void;
 }
 
@@ -93,7 +100,7 @@ export class FailoverOperations {
       const config = this.#deps.config();
       const previous = this.#snapshot;
       if (!previous) return;
-      const missing = config.services.some((s) => s.files.some((f) => !previous.files.has(f)));
+      const missing = config.services.some((s) => filesOf(s).some((f) => !previous.files.has(f)));
       if (missing) await this.#sync();
       else
         this.#publish({
@@ -211,10 +218,14 @@ export class FailoverOperations {
     }
   }
 
-  async #sync(): Promise<RepoSnapshot> {
-    const { head } = await this.#deps.repo.sync();
+  async #sync(signal?: AbortSignal): Promise<RepoSnapshot> {
+    const { head } = await this.#deps.repo.sync({ signal }).catch((error: unknown) => {
+      this.#deps.observer.syncFailed?.(error);
+      throw error;
+    });
     const snapshot = await readSnapshot(this.#deps.repo, this.#deps.config(), head, this.#deps.now());
     this.#publish(snapshot);
+    this.#deps.observer.remoteReached?.(snapshot);
     return snapshot;
   }
 
@@ -245,19 +256,27 @@ export class FailoverOperations {
         services,
         result,
         (this.#deps.now().getTime() - started) / 1000,
+        options.dryRun === true,
       );
-    return this.#queue.run(async () => {
+    // A dry-run plans from the last fetched snapshot, which is immutable: it needs neither Git nor
+    // the queue, so it never waits behind a write. A real operation fetches first, under a deadline.
+    const cached = options.dryRun === true ? this.#snapshot : undefined;
+    const deadline = cached
+      ? undefined
+      : operationDeadline(this.#deps.config().git.operationTimeoutSeconds, this.#deps.repo.remote);
+    const signal = deadline?.signal;
+    let ran = false;
+    const work = async () => {
+      ran = true;
       try {
-        // Dry-run plans from the last fetched tree (fast); a real operation always fetches first.
         const retries = this.#deps.config().git.pushRetries;
         for (let attempt = 0; ; attempt++) {
-          const snapshot = options.dryRun === true && this.#snapshot ? this.#snapshot : await this.#sync();
-          if (action !== "evacuate" || attempt === 0) {
-            if (options.dryRun !== true)
-              log.info("Starting backup failover", { attempt, revision: snapshot.revision });
-          }
+          const snapshot = cached ?? (await this.#sync(signal));
           const planned = plan(snapshot);
           const { splices } = planned.committable;
+          if (options.dryRun !== true && (action !== "evacuate" || attempt === 0)) {
+            log.info(startLine(action, splices.length > 0), { attempt, revision: snapshot.revision });
+          }
           const changed = applySplices(snapshot.files, splices);
           const files = [...changed.keys()].sort();
           const diff = files
@@ -288,7 +307,7 @@ export class FailoverOperations {
             forced: planned.committable.forced,
           });
           const sha = await this.#deps.repo.commit(changed, message);
-          const outcome = await this.#deps.repo.push().catch(async (error: unknown) => {
+          const outcome = await this.#deps.repo.push({ signal }).catch(async (error: unknown) => {
             this.#deps.observer.pushAttempt?.("error");
             await this.#deps.repo.resetToRemote().catch(() => undefined);
             throw error;
@@ -306,7 +325,10 @@ export class FailoverOperations {
             });
             // The push made the remote equal to HEAD: re-read the tree without another fetch.
             await readSnapshot(this.#deps.repo, this.#deps.config(), sha, this.#deps.now())
-              .then((next) => this.#publish(next))
+              .then((next) => {
+                this.#publish(next);
+                this.#deps.observer.remoteReached?.(next);
+              })
               .catch((error: unknown) => log.warn("Refresh after push failed", { error }));
             finish("success");
             return planned.build(diff, files, sha);
@@ -341,8 +363,18 @@ export class FailoverOperations {
         }
         throw error;
       } finally {
-        await this.#deps.repo.release().catch(() => undefined);
+        deadline?.clear();
+        if (!cached) await this.#deps.repo.release().catch(() => undefined);
       }
+    };
+    if (cached) return work();
+    return this.#queue.run(work, signal).catch((error: unknown) => {
+      // The deadline passed while waiting for the operation before it: it never started.
+      if (!ran) {
+        deadline?.clear();
+        finish("error");
+      }
+      throw error;
     });
   }
 
@@ -373,6 +405,19 @@ export class FailoverOperations {
       }
     }
   }
+}
+
+/**
+ * SPEC §6's `Starting backup failover` marks a promote (or evacuate) that changes something; a
+ * failback has its own line, and an operation with nothing to change says so instead.
+ */
+function startLine(action: string, changes: boolean): string {
+  if (!changes) {
+    return action === "evacuate"
+      ? "Nothing to do: no service of the node needs promoting"
+      : `Nothing to do: already on the ${action === "promote" ? "backup" : "primary"}`;
+  }
+  return action === "demote" ? "Starting failback to primary" : "Starting backup failover";
 }
 
 function lastPromote(snapshot: RepoSnapshot, service: string): Date | null {

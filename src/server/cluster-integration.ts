@@ -27,6 +27,8 @@ export interface ClusterIntegration {
   pushed: NonNullable<OperationObserver["pushed"]>;
   /** The working clone fetched: commits Flux applied may now be known to it. */
   fetched(): void;
+  /** Called after any watched object changed (live facts for the events stream). */
+  onChange(listener: () => void): void;
   reconfigure(config: AppConfig): void;
   stop(): Promise<void>;
 }
@@ -98,6 +100,7 @@ export function startClusterIntegration(
       if (config().cluster.flux.reconcile) void nudge.nudge(info.files);
     },
     fetched: () => tracker.observe(),
+    onChange: (listener) => void watcher.onChange(listener),
     reconfigure: (next) =>
       watcher.reconfigure({ services: next.services, gitRepository: next.cluster.flux.gitRepository }),
     leader,

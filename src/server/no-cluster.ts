@@ -16,6 +16,7 @@ export const noCluster: ClusterIntegration = {
   leader: null,
   pushed: () => undefined,
   fetched: () => undefined,
+  onChange: () => undefined,
   reconfigure: () => undefined,
   stop: () => Promise.resolve(),
 };

@@ -51,6 +51,8 @@ describe("HTTP API over a real SSH remote", () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(Object.keys(doc.paths).sort()).toEqual([
+      "/api/dashboard",
+      "/api/events",
       "/api/failover/{service}/demote",
       "/api/failover/{service}/history",
       "/api/failover/{service}/promote",
@@ -61,7 +63,7 @@ describe("HTTP API over a real SSH remote", () => {
       "/metrics",
       "/readyz",
     ]);
-    expect((await fetch(`${api.base}/`)).status).toBe(404);
+    expect((await fetch(`${api.base}/`)).headers.get("content-type")).toContain("text/html");
     expect((await fetch(`${api.base}/api/webhooks/alertmanager`, { method: "POST" })).status).toBe(404);
   });
 
