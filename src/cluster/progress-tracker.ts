@@ -55,6 +55,8 @@ export class ProgressTracker {
   readonly #options: ProgressTrackerOptions;
   readonly #now: () => Date;
   readonly #tracked = new Map<string, Tracked>();
+  /** Ancestry questions in flight, by `<ours> <applied>`: an evacuation's services share one. */
+  readonly #asking = new Map<string, Promise<boolean | undefined>>();
 
   constructor(options: ProgressTrackerOptions) {
     this.#options = options;
@@ -166,6 +168,13 @@ export class ProgressTracker {
       if (answer === undefined) seen.askAfter = this.#now().getTime() + 1_000;
       if (answer === true) this.observe();
     };
-    void isAncestor(t.commit, sha).then(answered, () => answered(undefined));
+    const key = `${t.commit} ${sha}`;
+    let question = this.#asking.get(key);
+    if (!question) {
+      question = isAncestor(t.commit, sha).catch(() => undefined);
+      this.#asking.set(key, question);
+      void question.finally(() => this.#asking.delete(key));
+    }
+    void question.then(answered);
   }
 }

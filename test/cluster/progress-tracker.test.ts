@@ -127,6 +127,32 @@ describe("ProgressTracker: Flux applied", () => {
     expect(w.applied()).toBe("2026-11-30T10:00:01.000Z");
   });
 
+  it("asks the clone once for all services of one evacuation", async () => {
+    const asked: string[] = [];
+    const tracker = new ProgressTracker({
+      view: {
+        fluxOwners: () => [kustomization("apps", "apps", later)],
+        pods: () => [],
+      } as unknown as ClusterView,
+      services: () => ["a", "b", "c"].map((name) => serviceSpec({ name, files: [`apps/${name}.yaml`] })),
+      isAncestor: (ancestor, descendant) => {
+        asked.push(`${ancestor} ${descendant}`);
+        return Promise.resolve(true);
+      },
+    });
+    tracker.pushed({
+      commit: ours,
+      files: ["apps/a.yaml", "apps/b.yaml", "apps/c.yaml"],
+      services: ["a", "b", "c"],
+      at: new Date(),
+      targetNode: "w1",
+      action: "evacuate",
+    });
+    await settle();
+    expect(asked).toEqual([`${ours} ${later}`]);
+    for (const name of ["a", "b", "c"]) expect(tracker.progress(name)?.fluxAppliedAt).not.toBeNull();
+  });
+
   it("without an ancestry check, only the exact commit counts", async () => {
     const tracker = new ProgressTracker({
       view: {
