@@ -37,6 +37,8 @@ const cloneDirName = "repo";
 const cloningPrefix = "repo.cloning-";
 // Failures that say nothing about the clone itself; re-cloning would not help.
 const remoteProblems = new Set(["GIT_UNREACHABLE", "GIT_AUTH", "GIT_HOST_KEY", "GIT_REPO_NOT_FOUND"]);
+// A full SHA-1 or SHA-256 object name: never an option, a ref name or a revision expression.
+const fullSha = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
  * The persistent working clone of the GitOps repository. Its git commands never overlap (each
@@ -257,6 +259,24 @@ export class WorkingClone {
       const { stdout } = await this.#git(["log", "-1", "--format=%cI", "--end-of-options", rev]);
       return stdout.trim();
     });
+  }
+
+  /**
+   * Whether commit `ancestor` is `descendant` or one of its ancestors (`git merge-base
+   * --is-ancestor`); undefined while the clone lacks either commit (not fetched yet) or is being
+   * re-cloned. Read-only on the object store, so it runs beside the queued operations instead of
+   * waiting behind a push with its retries.
+   */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean | undefined> {
+    if (!fullSha.test(ancestor) || !fullSha.test(descendant)) return undefined;
+    try {
+      const { exitCode } = await this.#git(["merge-base", "--is-ancestor", ancestor, descendant], {
+        okExitCodes: [1],
+      });
+      return exitCode === 0;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The sha HEAD points at. */

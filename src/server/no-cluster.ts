@@ -15,6 +15,7 @@ export const noCluster: ClusterIntegration = {
   status: null,
   leader: null,
   pushed: () => undefined,
+  fetched: () => undefined,
   onChange: () => undefined,
   reconfigure: () => undefined,
   stop: () => Promise.resolve(),

@@ -105,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         () => operations.snapshot,
         metrics,
         logger,
+        (ancestor, descendant) => clone.isAncestor(ancestor, descendant),
       );
   const operations = new FailoverOperations({
     repo: clone,
@@ -126,6 +127,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // (A snapshot re-analysed after a config reload says nothing about the remote.)
       remoteReached: () => {
         Object.assign(readiness, { gitReachable: true, lastFetchAt: new Date(), reason: null, error: null });
+        // Commits Flux applied may be known to the working clone now (progress.fluxAppliedAt).
+        cluster.fetched();
       },
       syncFailed: (error) => {
         Object.assign(readiness, {

@@ -1,15 +1,16 @@
 // Brings up the whole story world and tears it down: control plane with controllers and kwok
-// nodes w1/w2, the SSH Git remote holding the repository, the cluster infrastructure, the Flux
-// stand-in, and failover-api itself (cluster enabled, as a ServiceAccount with deploy/base RBAC).
+// nodes w1/w2, the SSH Git remote holding the repository, the cluster infrastructure, the real
+// Flux controllers (source-, kustomize- and helm-controller, test/cluster/flux-gitops.ts), and
+// failover-api itself (cluster enabled, as a ServiceAccount with deploy/base RBAC).
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "../../src/server/start-server.js";
 import { applyRbac } from "../cluster/cluster-fixtures.js";
 import { startControlPlane, type ControlPlane } from "../cluster/control-plane.js";
+import { startFlux, type Flux, type KustomizationOptions } from "../cluster/flux-gitops.js";
 import { startSshGitServer, type SshGitServer } from "../support/ssh-git-server.js";
 import { git } from "../support/test-git.js";
-import { startFluxStandIn, type FluxStandIn } from "./flux-stand-in.js";
 import {
   api,
   backupNode,
@@ -26,18 +27,25 @@ export interface StoryOptions {
   namespace: string;
   services: ServiceConfig[];
   repoFiles: Record<string, string>;
-  /** The Flux Kustomization (flux-system/<name>) and the repository path the stand-in applies. */
-  kustomization: { name: string; path: string };
+  /** The root Kustomizations (flux-system/<name>) applying the repository. */
+  kustomizations: KustomizationOptions[];
+  /** Kustomizations the roots create (an app's ks.yaml): waited for at start too. */
+  childKustomizations?: string[];
 }
 
 export interface Story {
   cp: ControlPlane;
   ssh: SshGitServer;
-  flux: FluxStandIn;
+  flux: Flux;
   server: RunningServer;
+  /** The bare repository on disk. */
   repo: string;
+  /** Rewrites failover-api's configuration and waits until the server reloaded it. */
+  reconfigure(changes: { reconcile: boolean }): Promise<void>;
   serverLog: string[];
   head(): Promise<string>;
+  /** Whether commit `ancestor` is contained in `descendant`, in the bare repository. */
+  contains(ancestor: string, descendant: string): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -46,7 +54,7 @@ export async function startStory(o: StoryOptions): Promise<Story> {
   const serverLog: string[] = [];
   let cp: ControlPlane | undefined;
   let ssh: SshGitServer | undefined;
-  let flux: FluxStandIn | undefined;
+  let flux: Flux | undefined;
   let server: RunningServer | undefined;
   const stop = async (): Promise<void> => {
     await server?.close();
@@ -57,31 +65,29 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     await rm(work, { recursive: true, force: true });
   };
   try {
+    const t0 = Date.now();
     cp = await startControlPlane({ controllers: true, kwok: true });
-    const kube = cp;
     await cp.addNode(primaryNode);
     await cp.addNode(backupNode);
     ssh = await startSshGitServer();
     await ssh.createBareRepo("homelab", o.repoFiles);
     const repo = ssh.repoPath("homelab");
     const url = ssh.url("homelab");
-    await createInfrastructure(cp, {
-      namespace: o.namespace,
-      apps: o.services.map((s) => s.name),
-      gitUrl: url,
-      kustomization: o.kustomization,
+    await createInfrastructure(cp, { namespace: o.namespace, apps: o.services.map((s) => s.name) });
+    // Flux pulls with the same deploy key failover-api pushes with, as in the seed.
+    const tFlux = Date.now();
+    flux = await startFlux(cp, {
+      repository: { url, sshKeyFile: ssh.clientKeyFile, knownHostsFile: ssh.knownHostsFile },
+      kustomizations: o.kustomizations,
     });
-    flux = await startFluxStandIn({
-      url,
-      branch: "main",
-      path: o.kustomization.path,
-      workDir: join(work, "flux"),
-      sshKeyFile: ssh.clientKeyFile,
-      knownHostsFile: ssh.knownHostsFile,
-      kubectl: (...args) => kube.kubectl(...args),
-      kustomization: { namespace: "flux-system", name: o.kustomization.name },
-    });
-    await flux.waitForApplied(await git(["rev-parse", "main"], repo), 60_000);
+    const head = await git(["rev-parse", "main"], repo);
+    const running = flux;
+    await Promise.all(
+      (o.childKustomizations ?? []).map((name) =>
+        running.observer.waitFor("Kustomization", name, head, 120_000),
+      ),
+    );
+    const tApplied = Date.now();
     // Every forward replication last synced ten minutes ago (VolSync would report it).
     const synced = new Date(Date.now() - 600_000);
     for (const s of o.services) {
@@ -96,13 +102,14 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     // failover-api runs as a ServiceAccount bound to exactly deploy/base/rbac.yaml.
     process.env.KUBECONFIG = await applyRbac(cp, "failover-system");
     const configPath = join(work, "config.yaml");
-    await writeStoryConfig(configPath, {
+    const config = {
       url,
       sshKeyFile: ssh.clientKeyFile,
       knownHostsFile: ssh.knownHostsFile,
       dataDir: join(work, "data"),
       services: o.services,
-    });
+    };
+    await writeStoryConfig(configPath, config);
     server = await startServer({
       configPath,
       host: "127.0.0.1",
@@ -116,7 +123,36 @@ export async function startStory(o: StoryOptions): Promise<Story> {
       (s) => s.live !== null,
       30_000,
     );
-    return { cp, ssh, flux, server, repo, serverLog, head: () => git(["rev-parse", "main"], repo), stop };
+    console.log(
+      `[story] world up in ${Date.now() - t0} ms: control plane, nodes and SSH ${tFlux - t0} ms, ` +
+        `Flux started and first commit applied ${tApplied - tFlux} ms, failover-api ${Date.now() - tApplied} ms`,
+    );
+    return {
+      cp,
+      ssh,
+      flux,
+      server,
+      repo,
+      reconfigure: async (changes) => {
+        const reloads = () => serverLog.filter((l) => l.includes('"Configuration reloaded"')).length;
+        const before = reloads();
+        await writeStoryConfig(configPath, { ...config, ...changes });
+        await waitFor(
+          "failover-api to reload its configuration",
+          () => Promise.resolve(reloads()),
+          (n) => n > before,
+          15_000,
+        );
+      },
+      serverLog,
+      head: () => git(["rev-parse", "main"], repo),
+      contains: async (ancestor, descendant) =>
+        git(["merge-base", "--is-ancestor", ancestor, descendant], repo).then(
+          () => true,
+          () => false,
+        ),
+      stop,
+    };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
