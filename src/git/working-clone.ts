@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, realpath, rename, rm, writeFile } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
 import { FailoverError, isFailoverError } from "../domain/failover-error.js";
 import { resolveForRead, resolveForWrite } from "./clone-paths.js";
 import { isDirectory, removeInterruptedClones, removeStaleLocks, samePath } from "./clone-recovery.js";
@@ -98,19 +98,27 @@ export class WorkingClone {
     });
   }
 
-  /** Writes exactly these files, commits exactly them as the configured identity; returns the sha. */
-  commit(files: ReadonlyMap<string, string>, message: string): Promise<string> {
+  /**
+   * Writes exactly these files, commits exactly them as the configured identity; returns the sha.
+   * With `allowEmpty`, a commit that changes nothing records a step whose work was already done.
+   */
+  commit(
+    files: ReadonlyMap<string, string>,
+    message: string,
+    options: { allowEmpty?: boolean } = {},
+  ): Promise<string> {
     return this.#exclusive("commit", async () => {
-      if (files.size === 0) throw new FailoverError("INTERNAL", "commit() needs at least one file");
+      const allowEmpty = options.allowEmpty === true;
+      if (files.size === 0 && !allowEmpty) throw new FailoverError("INTERNAL", "commit() needs at least one file");
       for (const [path, content] of files)
         await writeFile(await resolveForWrite(this.directory, path), content, "utf8");
       const paths = [...files.keys()];
       // Literal pathspecs: a file name like ":(glob)*" must mean that file, not a pattern.
-      await this.#git(["--literal-pathspecs", "add", "--", ...paths]);
+      if (paths.length > 0) await this.#git(["--literal-pathspecs", "add", "--", ...paths]);
       const staged = await this.#git(["--literal-pathspecs", "diff", "--cached", "--quiet", "--", ...paths], {
         okExitCodes: [1],
       });
-      if (staged.exitCode === 0)
+      if (staged.exitCode === 0 && !allowEmpty)
         throw new FailoverError("GIT_FAILED", "Nothing to commit: the files already have this content", {
           details: { paths },
         });
@@ -130,6 +138,7 @@ export class WorkingClone {
           "--quiet",
           "--no-verify",
           "--cleanup=whitespace",
+          ...(allowEmpty ? ["--allow-empty"] : []),
           ...(signingKey === undefined ? [] : ["-S"]),
           "-F",
           "-",
@@ -208,6 +217,28 @@ export class WorkingClone {
     return this.#exclusive("log", () =>
       readHistory(async (args) => (await this.#git(args)).stdout, this.#remoteRef, options),
     );
+  }
+
+  /**
+   * A repo-relative file as it was at `rev` (e.g. before an operation's first commit), or
+   * undefined when it did not exist there. The path is resolved in today's tree first, so a
+   * symlinked path reads its target, as readFile does.
+   */
+  readFileAt(rev: string, path: string): Promise<string | undefined> {
+    return this.#exclusive("show", async () => {
+      const real = await resolveForRead(this.directory, path);
+      const inRepo = real === undefined ? path : relative(await realpath(this.directory), real).split(sep).join("/");
+      const shown = await this.#git(["cat-file", "-p", `${rev}:${inRepo}`], { okExitCodes: [128] });
+      return shown.exitCode === 0 ? shown.stdout : undefined;
+    });
+  }
+
+  /** Shas of `sha` and every commit after it on origin/<branch> (for "Flux applied this or later"). */
+  commitsSince(sha: string): Promise<string[]> {
+    return this.#exclusive("rev-list", async () => {
+      const { stdout } = await this.#git(["rev-list", "--end-of-options", `${sha}..${this.#remoteRef}`]);
+      return [sha, ...stdout.split("\n").filter((l) => l !== "")];
+    });
   }
 
   /** The committer time (strict ISO 8601) of a commit, e.g. a promote commit for `reverse-synced`. */

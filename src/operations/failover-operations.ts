@@ -4,7 +4,6 @@ import type { LiveView } from "../domain/live-state.js";
 import type { Splice } from "../domain/switch-plan.js";
 import type { Logger } from "../log/logger.js";
 import { applySplices } from "../manifests/apply-splices.js";
-import { unifiedDiff } from "../manifests/unified-diff.js";
 import { commitMessage, sanitizeActor, sanitizeReason } from "./commit-message.js";
 import { operationFromCommit } from "./history.js";
 import type {
@@ -12,24 +11,20 @@ import type {
   Operation,
   OperationOptions,
   OperationResult,
-  PushInfo,
 } from "./operation-types.js";
 import { describeFailing, planService, type PlannedService } from "./plan-service.js";
 import { planEvacuation } from "./plan-evacuation.js";
-import { analyse, readSnapshot, type RepoSnapshot } from "./repo-snapshot.js";
+import { analyse, type RepoSnapshot } from "./repo-snapshot.js";
 import type { Repository } from "./repository.js";
-import { SerialQueue } from "./serial-queue.js";
+import { RepoSession, type SessionObserver } from "./repo-session.js";
 
-export interface OperationObserver {
+export interface OperationObserver extends SessionObserver {
   operationFinished?(
     action: string,
     services: string[],
     result: "success" | "noop" | "refused" | "error",
     seconds: number,
   ): void;
-  pushAttempt?(result: "pushed" | "rejected" | "error"): void;
-  snapshotRefreshed?(snapshot: RepoSnapshot): void;
-  pushed?(info: PushInfo): void;
 }
 
 export interface FailoverOperationsDeps {
@@ -55,8 +50,7 @@ interface Committable {
  */
 export class FailoverOperations {
   readonly #deps: Required<Omit<FailoverOperationsDeps, "observer">> & { observer: OperationObserver };
-  readonly #queue = new SerialQueue();
-  #snapshot: RepoSnapshot | undefined;
+  readonly #session: RepoSession;
 
   constructor(deps: FailoverOperationsDeps) {
     this.#deps = {
@@ -67,47 +61,53 @@ export class FailoverOperations {
       random: Math.random,
       ...deps,
     };
+    this.#session = new RepoSession({
+      repo: this.#deps.repo,
+      config: this.#deps.config,
+      logger: this.#deps.logger,
+      observer: this.#deps.observer,
+      now: this.#deps.now,
+      sleep: this.#deps.sleep,
+      random: this.#deps.random,
+    });
+  }
+
+  /** The working clone and its write loop, shared with the planned moves. */
+  get session(): RepoSession {
+    return this.#session;
   }
 
   /** The last analysed state of the repository (what read requests answer from). */
   get snapshot(): RepoSnapshot | undefined {
-    return this.#snapshot;
+    return this.#session.snapshot;
   }
 
   get busy(): boolean {
-    return this.#queue.pending > 0;
+    return this.#session.busy;
   }
 
   idle(): Promise<void> {
-    return this.#queue.idle();
+    return this.#session.idle();
   }
 
   /** Fetches and re-reads the repository. Queued behind any running operation. */
   refresh(): Promise<RepoSnapshot> {
-    return this.#queue.run(() => this.#sync().finally(() => this.#deps.repo.release()));
+    return this.#session.refresh();
   }
 
   /** Re-analyses the current snapshot under a new configuration, without touching Git. */
-  async reconfigure(): Promise<void> {
-    await this.#queue.run(async () => {
-      const config = this.#deps.config();
-      const previous = this.#snapshot;
-      if (!previous) return;
-      const missing = config.services.some((s) => s.files.some((f) => !previous.files.has(f)));
-      if (missing) await this.#sync();
-      else
-        this.#publish({
-          ...previous,
-          config,
-          services: analyse(config, previous.files, previous.readErrors),
-        });
-    });
+  reconfigure(): Promise<void> {
+    return this.#session.reconfigure();
   }
 
   async history(service: string, limit: number): Promise<Operation[]> {
     this.#requireService(service);
-    const commits = await this.#deps.repo.log({ limit, service });
-    return commits.map(operationFromCommit).filter((o): o is Operation => o !== undefined);
+    // Step commits of a planned move before its switch are not role changes: /operations shows them.
+    const commits = await this.#deps.repo.log({ limit: limit * 4, service });
+    return commits
+      .map(operationFromCommit)
+      .filter((o): o is Operation => o !== undefined)
+      .slice(0, limit);
   }
 
   async switchService(
@@ -211,21 +211,9 @@ export class FailoverOperations {
     }
   }
 
-  async #sync(): Promise<RepoSnapshot> {
-    const { head } = await this.#deps.repo.sync();
-    const snapshot = await readSnapshot(this.#deps.repo, this.#deps.config(), head, this.#deps.now());
-    this.#publish(snapshot);
-    return snapshot;
-  }
-
-  #publish(snapshot: RepoSnapshot): void {
-    this.#snapshot = snapshot;
-    this.#deps.observer.snapshotRefreshed?.(snapshot);
-  }
-
   /**
-   * The shared plan → commit → push loop. `plan` runs against each fresh tree, so a retry after
-   * a rejected push sees (and respects) what the other writer did.
+   * A promote, demote or evacuate through the session's write loop: plan (with `Starting backup
+   * failover` logged after each fetch), verify the edited files, commit, push.
    */
   #run<R extends { changed: boolean }>(
     action: string,
@@ -246,30 +234,22 @@ export class FailoverOperations {
         result,
         (this.#deps.now().getTime() - started) / 1000,
       );
-    return this.#queue.run(async () => {
-      try {
+    const dryRun = options.dryRun === true;
+    return this.#session
+      .step(
         // Dry-run plans from the last fetched tree (fast); a real operation always fetches first.
-        const retries = this.#deps.config().git.pushRetries;
-        for (let attempt = 0; ; attempt++) {
-          const snapshot = options.dryRun === true && this.#snapshot ? this.#snapshot : await this.#sync();
-          if (action !== "evacuate" || attempt === 0) {
-            if (options.dryRun !== true)
-              log.info("Starting backup failover", { attempt, revision: snapshot.revision });
-          }
+        { requestId: options.requestId, action, services, fromSnapshot: dryRun },
+        (snapshot, attempt) => {
+          if (!dryRun && (action !== "evacuate" || attempt === 0))
+            log.info("Starting backup failover", { attempt, revision: snapshot.revision });
           const planned = plan(snapshot);
           const { splices } = planned.committable;
           const changed = applySplices(snapshot.files, splices);
-          const files = [...changed.keys()].sort();
-          const diff = files
-            .map((f) => unifiedDiff(f, snapshot.files.get(f) ?? "", changed.get(f) ?? ""))
-            .join("");
           this.#verify(snapshot, changed, planned.committable);
-          if (options.dryRun === true || splices.length === 0) {
-            finish(splices.length === 0 ? "noop" : "success");
-            return planned.build(diff, files, null);
-          }
-          for (const s of splices) {
-            if (s.reference.kind === "claim") {
+          const commitNow = !dryRun && splices.length > 0;
+          if (commitNow) {
+            for (const s of splices) {
+              if (s.reference.kind !== "claim") continue;
               log.info("Updated volume", {
                 file: s.file,
                 line: s.reference.line,
@@ -278,72 +258,37 @@ export class FailoverOperations {
               });
             }
           }
-          const message = commitMessage({
-            action: action as "promote",
-            services: planned.committable.services.map((p) => p.spec.name),
-            node: planned.node,
-            actor: sanitizeActor(options.actor),
-            reason: sanitizeReason(options.reason, `requested by ${sanitizeActor(options.actor)}`),
-            requestId: options.requestId,
-            forced: planned.committable.forced,
-          });
-          const sha = await this.#deps.repo.commit(changed, message);
-          const outcome = await this.#deps.repo.push().catch(async (error: unknown) => {
-            this.#deps.observer.pushAttempt?.("error");
-            await this.#deps.repo.resetToRemote().catch(() => undefined);
-            throw error;
-          });
-          this.#deps.observer.pushAttempt?.(outcome);
-          if (outcome === "pushed") {
-            const targetNode = planned.committable.services[0]?.plan.node ?? planned.node;
-            this.#deps.observer.pushed?.({
-              commit: sha,
-              files,
+          return {
+            changed,
+            message: commitNow
+              ? commitMessage({
+                  action: action as "promote",
+                  services: planned.committable.services.map((p) => p.spec.name),
+                  node: planned.node,
+                  actor: sanitizeActor(options.actor),
+                  reason: sanitizeReason(options.reason, `requested by ${sanitizeActor(options.actor)}`),
+                  requestId: options.requestId,
+                  forced: planned.committable.forced,
+                })
+              : null,
+            pushed: {
               services: planned.committable.services.map((p) => p.spec.name),
-              at: this.#deps.now(),
-              targetNode,
+              targetNode: planned.committable.services[0]?.plan.node ?? planned.node,
               action,
-            });
-            // The push made the remote equal to HEAD: re-read the tree without another fetch.
-            await readSnapshot(this.#deps.repo, this.#deps.config(), sha, this.#deps.now())
-              .then((next) => this.#publish(next))
-              .catch((error: unknown) => log.warn("Refresh after push failed", { error }));
-            finish("success");
-            return planned.build(diff, files, sha);
-          }
-          await this.#deps.repo.resetToRemote();
-          if (attempt >= retries) {
-            throw new FailoverError(
-              "GIT_PUSH_REJECTED",
-              `push to ${this.#deps.repo.remote} still rejected after ${retries + 1} attempts: the branch keeps moving`,
-              {
-                retryable: true,
-              },
-            );
-          }
-          const delay = Math.min(2000, 50 * 2 ** attempt) * (0.5 + this.#deps.random());
-          log.info("Push rejected; planning again from the new tree", {
-            attempt,
-            delayMs: Math.round(delay),
-          });
-          await this.#deps.sleep(delay);
-        }
-      } catch (error) {
+            },
+            build: ({ commit, diff, files }) => {
+              finish(splices.length === 0 ? "noop" : "success");
+              return planned.build(diff, files, commit);
+            },
+          };
+        },
+      )
+      .catch((error: unknown) => {
         const refused =
           isFailoverError(error) && ["PREFLIGHT_FAILED", "MANIFEST_UNSUPPORTED"].includes(error.code);
         finish(refused ? "refused" : "error");
-        if (isFailoverError(error) && error.code.startsWith("GIT_")) {
-          log.error("Git operation failed", {
-            code: error.code,
-            reason: error.message,
-            retryable: error.retryable,
-          });
-        }
         throw error;
-      } finally {
-        await this.#deps.repo.release().catch(() => undefined);
-      }
-    });
+      });
   }
 
   /** Safety net: the edited files must parse and read as the target role before anything is committed. */
