@@ -1,5 +1,11 @@
 import { formatDuration } from "./duration.js";
-import type { OperationDetail, OperationStateName, StepCommit, StepDetail, StepName } from "./operation-detail.js";
+import type {
+  OperationDetail,
+  OperationStateName,
+  StepCommit,
+  StepDetail,
+  StepName,
+} from "./operation-detail.js";
 
 /** What the tree in hand says about the operation (from the manifests, no cluster needed). */
 export interface TreeFacts {
@@ -155,17 +161,34 @@ export function foldOperation(input: FoldInput): Folded {
   if (!tree.sourcesTriggered) next = { kind: "final-sync", stage: "sources" };
   else if (!live) next = { kind: "wait", until: new Date(deadline), reason: noCluster };
   else if (pending(tree.sources).length > 0)
-    next = { kind: "wait", until: new Date(deadline), reason: `waiting for ${pending(tree.sources).join("; ")}` };
+    next = {
+      kind: "wait",
+      until: new Date(deadline),
+      reason: `waiting for ${pending(tree.sources).join("; ")}`,
+    };
   else if (tree.destinations.length > 0 && !tree.destinationsTriggered) {
     const busy = tree.destinations.filter((d) => live.objects[d]?.syncing === true);
     next =
       busy.length > 0
-        ? { kind: "wait", until: new Date(deadline), reason: `waiting for the sync in progress of ${busy.join(", ")} to end` }
+        ? {
+            kind: "wait",
+            until: new Date(deadline),
+            reason: `waiting for the sync in progress of ${busy.join(", ")} to end`,
+          }
         : { kind: "final-sync", stage: "destinations" };
   } else if (pending(tree.destinations).length > 0)
-    next = { kind: "wait", until: new Date(deadline), reason: `waiting for ${pending(tree.destinations).join("; ")}` };
+    next = {
+      kind: "wait",
+      until: new Date(deadline),
+      reason: `waiting for ${pending(tree.destinations).join("; ")}`,
+    };
   else next = { kind: "switch" };
-  fs.detail = next.kind === "wait" ? next.reason : next.kind === "switch" ? "synced with the operation id" : "triggering";
+  fs.detail =
+    next.kind === "wait"
+      ? next.reason
+      : next.kind === "switch"
+        ? "synced with the operation id"
+        : "triggering";
   if (next.kind === "wait" && now > deadline) {
     const error = `final sync did not complete within ${formatDuration(input.timeouts.finalSyncSeconds)}: ${next.reason}`;
     return result("running", "final-sync", { kind: "rollback", error });
@@ -173,7 +196,12 @@ export function foldOperation(input: FoldInput): Folded {
   return result("running", "final-sync", next);
 }
 
-function step(name: StepName, state: StepDetail["state"], commit: StepCommit | undefined, detail: string): StepDetail {
+function step(
+  name: StepName,
+  state: StepDetail["state"],
+  commit: StepCommit | undefined,
+  detail: string,
+): StepDetail {
   return {
     name,
     state,
@@ -195,7 +223,9 @@ function quiesceWaits({ live, tree }: FoldInput): string | null {
   if (!live) return noCluster;
   if (live.quiesceApplied === false) return "waiting for Flux to apply the quiesce commit";
   if (live.pods.length > 0) {
-    const list = live.pods.map((p) => `${p.name} (${p.terminating ? "Terminating" : p.phase} on ${p.node ?? "no node"})`);
+    const list = live.pods.map(
+      (p) => `${p.name} (${p.terminating ? "Terminating" : p.phase} on ${p.node ?? "no node"})`,
+    );
     return `waiting for ${live.pods.length === 1 ? "pod" : "pods"} ${list.join(", ")} to go`;
   }
   // A sync that began while the app still wrote cannot be the final one: let it end first.
@@ -288,7 +318,12 @@ function rolledBack(
   }
   const deadline = at + input.timeouts.quiesceSeconds * 1000;
   if (input.now.getTime() > deadline) {
-    finish(r, "failed", deadline, `restored in Git, but the app was not Ready on ${nodes} within ${formatDuration(input.timeouts.quiesceSeconds)}`);
+    finish(
+      r,
+      "failed",
+      deadline,
+      `restored in Git, but the app was not Ready on ${nodes} within ${formatDuration(input.timeouts.quiesceSeconds)}`,
+    );
     return result(outcome, "rollback", { kind: "done" }, error);
   }
   r.detail = input.live ? `restored in Git; waiting for the app to be Ready on ${nodes}` : noCluster;
@@ -306,7 +341,16 @@ function oneStep(input: FoldInput, commit: StepCommit): Folded {
       finalSync: false,
       state: "succeeded",
       step: "switch",
-      steps: [{ name: "switch", state: "succeeded", startedAt: at, finishedAt: at, commit: commit.sha, detail: "committed" }],
+      steps: [
+        {
+          name: "switch",
+          state: "succeeded",
+          startedAt: at,
+          finishedAt: at,
+          commit: commit.sha,
+          detail: "committed",
+        },
+      ],
       progress: null,
       error: null,
     },

@@ -47,4 +47,6 @@ export interface StepCommit {
   /** Rollback only: why, and whether it was an abort. */
   outcome: "failed" | "aborted" | null;
   error: string | null;
+  /** Evacuate: `<service>: <reason>` of each service left out. */
+  skipped: string[];
 }

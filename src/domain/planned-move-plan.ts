@@ -31,7 +31,9 @@ export function finalSyncTargets(now: PlannedMoveAnalysis, direction: Direction,
   return now.triggers.filter(
     (t) =>
       t.direction === direction &&
-      (stage === "sources" ? t.replicationKind === "ReplicationSource" : t.replicationKind === "ReplicationDestination" && t.pulls),
+      (stage === "sources"
+        ? t.replicationKind === "ReplicationSource"
+        : t.replicationKind === "ReplicationDestination" && t.pulls),
   );
 }
 

@@ -109,7 +109,8 @@ export class WorkingClone {
   ): Promise<string> {
     return this.#exclusive("commit", async () => {
       const allowEmpty = options.allowEmpty === true;
-      if (files.size === 0 && !allowEmpty) throw new FailoverError("INTERNAL", "commit() needs at least one file");
+      if (files.size === 0 && !allowEmpty)
+        throw new FailoverError("INTERNAL", "commit() needs at least one file");
       for (const [path, content] of files)
         await writeFile(await resolveForWrite(this.directory, path), content, "utf8");
       const paths = [...files.keys()];
@@ -227,7 +228,12 @@ export class WorkingClone {
   readFileAt(rev: string, path: string): Promise<string | undefined> {
     return this.#exclusive("show", async () => {
       const real = await resolveForRead(this.directory, path);
-      const inRepo = real === undefined ? path : relative(await realpath(this.directory), real).split(sep).join("/");
+      const inRepo =
+        real === undefined
+          ? path
+          : relative(await realpath(this.directory), real)
+              .split(sep)
+              .join("/");
       const shown = await this.#git(["cat-file", "-p", `${rev}:${inRepo}`], { okExitCodes: [128] });
       return shown.exitCode === 0 ? shown.stdout : undefined;
     });

@@ -3,6 +3,7 @@ import type { ApiToken } from "../auth/tokens-file.js";
 import type { AppConfig } from "../config/app-config.js";
 import type { Logger } from "../log/logger.js";
 import type { FailoverOperations } from "../operations/failover-operations.js";
+import type { PlannedMoves } from "../operations/planned-moves.js";
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import type { ServiceStatus } from "../operations/service-status.js";
 
@@ -25,6 +26,8 @@ export interface AppDeps {
   readiness: () => Readiness;
   /** One service in depth: the snapshot plus what the cluster says (live, replication, progress). */
   status: (snapshot: RepoSnapshot, service: string) => ServiceStatus;
+  /** Planned moves and the operations of SPEC §5.2. */
+  planned: Pick<PlannedMoves, "start" | "startEvacuation" | "get" | "list" | "abort" | "untilEnded">;
   /** Milliseconds, for request durations. */
   clock?: () => number;
   newRequestId?: () => string;

@@ -20,6 +20,7 @@ import {
 } from "./api-routes.js";
 import { authorize } from "./authenticate.js";
 import { operationOptions } from "./operation-options.js";
+import { answerMove, registerOperationsRoutes } from "./operations-routes.js";
 import { makeProblem, problemFromError, problemResponse } from "./problem-details.js";
 import { requestContext } from "./request-context.js";
 import { validationErrors } from "./validation-errors.js";
@@ -130,7 +131,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       c.get("actor"),
       c.get("requestId"),
     );
-    return c.json(await deps.operations.switchService(service, "promote", options), 200);
+    // answerMove answers 200, or 202 for a planned move: both are declared on the route.
+    return (await answerMove(
+      c,
+      deps,
+      { kind: "service", action: "promote", name: service },
+      options,
+    )) as never;
   });
 
   app.openapi(demoteRoute, async (c) => {
@@ -141,7 +148,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       c.get("actor"),
       c.get("requestId"),
     );
-    return c.json(await deps.operations.switchService(service, "demote", options), 200);
+    return (await answerMove(
+      c,
+      deps,
+      { kind: "service", action: "demote", name: service },
+      options,
+    )) as never;
   });
 
   app.openapi(historyRoute, async (c) => {
@@ -160,8 +172,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       c.get("actor"),
       c.get("requestId"),
     );
-    return c.json(await deps.operations.evacuate(node, options), 200);
+    return (await answerMove(c, deps, { kind: "node", node }, options)) as never;
   });
+
+  registerOperationsRoutes(app, deps);
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 

@@ -42,7 +42,8 @@ export function scanPlannedMove(
     if (!result.ok) refusals.push(result.error);
     else parsed.set(file, { text, documents: result.documents });
   }
-  const quiesce = spec.quiesce.length > 0 ? quiesceEdits(spec, parsed, refusals) : replicas(spec, parsed, refusals);
+  const quiesce =
+    spec.quiesce.length > 0 ? quiesceEdits(spec, parsed, refusals) : replicas(spec, parsed, refusals);
   const triggers = triggerSlots(spec, parsed, operationId, refusals);
   return { service: spec.name, quiesce, triggers, refusals };
 }
@@ -70,7 +71,11 @@ function replicas(spec: ServiceSpec, parsed: ReadonlyMap<string, Parsed>, refusa
         continue;
       }
       const place = { kind: "replicas" as const, file, text: entry.text, object: objectLabel(d) };
-      const slot = slotIn({ ...place, path: "spec.replicas", target: "0", typed: true }, specNode, "replicas");
+      const slot = slotIn(
+        { ...place, path: "spec.replicas", target: "0", typed: true },
+        specNode,
+        "replicas",
+      );
       if (typeof slot === "string") refusals.push(`${where}: ${slot}`);
       else slots.push(slot);
     }
@@ -164,7 +169,8 @@ function triggerSlots(
           refusals.push(`${where}: ${slot}`);
           continue;
         }
-        const pulls = rep.kind === "ReplicationDestination" && pullMovers.some((m) => child(specNode, m) !== undefined);
+        const pulls =
+          rep.kind === "ReplicationDestination" && pullMovers.some((m) => child(specNode, m) !== undefined);
         slots.push({ ...slot, replicationKind: rep.kind, name: rep.name, direction: rep.direction, pulls });
       }
     }

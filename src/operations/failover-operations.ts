@@ -1,4 +1,5 @@
 import type { AppConfig } from "../config/app-config.js";
+import type { OperationDetail } from "../domain/operation-detail.js";
 import { FailoverError, isFailoverError } from "../domain/failover-error.js";
 import type { LiveView } from "../domain/live-state.js";
 import type { Splice } from "../domain/switch-plan.js";
@@ -6,19 +7,16 @@ import type { Logger } from "../log/logger.js";
 import { applySplices } from "../manifests/apply-splices.js";
 import { commitMessage, sanitizeActor, sanitizeReason } from "./commit-message.js";
 import { operationFromCommit } from "./history.js";
-import type {
-  EvacuateResult,
-  Operation,
-  OperationOptions,
-  OperationResult,
-} from "./operation-types.js";
-import { describeFailing, planService, type PlannedService } from "./plan-service.js";
+import type { EvacuateResult, Operation, OperationOptions, OperationResult } from "./operation-types.js";
+import { describeFailing, lastPromoteOf, planService, type PlannedService } from "./plan-service.js";
 import { planEvacuation } from "./plan-evacuation.js";
 import { analyse, type RepoSnapshot } from "./repo-snapshot.js";
 import type { Repository } from "./repository.js";
 import { RepoSession, type SessionObserver } from "./repo-session.js";
 
 export interface OperationObserver extends SessionObserver {
+  /** A planned move ended (counted once, by the replica that drove it). */
+  plannedMoveEnded?(operation: OperationDetail): void;
   operationFinished?(
     action: string,
     services: string[],
@@ -119,8 +117,15 @@ export class FailoverOperations {
     return this.#run(action, [name], options, (snapshot) => {
       const state = snapshot.services.get(name);
       if (!state) throw new FailoverError("SERVICE_NOT_FOUND", `unknown service "${name}"`);
-      const lastPromoteAt = action === "demote" ? lastPromote(snapshot, name) : null;
-      const planned = planService(state, action, this.#deps.live(), this.#deps.now(), lastPromoteAt);
+      const lastPromoteAt = action === "demote" ? lastPromoteOf(snapshot, name) : null;
+      const planned = planService(
+        state,
+        action,
+        this.#deps.live(),
+        this.#deps.now(),
+        lastPromoteAt,
+        options.finalSync === true,
+      );
       if (planned.refused) {
         throw new FailoverError(
           "MANIFEST_UNSUPPORTED",
@@ -174,6 +179,7 @@ export class FailoverOperations {
         this.#deps.live(),
         this.#deps.now(),
         options.force === true,
+        options.finalSync === true,
       );
       if (included.length === 0 && (refusedAny || failedAny)) {
         const code = failedAny ? "PREFLIGHT_FAILED" : "MANIFEST_UNSUPPORTED";
@@ -318,11 +324,4 @@ export class FailoverOperations {
       }
     }
   }
-}
-
-function lastPromote(snapshot: RepoSnapshot, service: string): Date | null {
-  const op = snapshot.history.find(
-    (o) => o.services.includes(service) && (o.action === "promote" || o.action === "evacuate"),
-  );
-  return op ? new Date(op.at) : null;
 }

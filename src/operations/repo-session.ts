@@ -116,7 +116,8 @@ export class RepoSession {
       try {
         const retries = this.#deps.config().git.pushRetries;
         for (let attempt = 0; ; attempt++) {
-          const snapshot = options.fromSnapshot === true && this.#snapshot ? this.#snapshot : await this.#sync();
+          const snapshot =
+            options.fromSnapshot === true && this.#snapshot ? this.#snapshot : await this.#sync();
           const planned = plan(snapshot, attempt);
           const files = [...planned.changed.keys()].sort();
           const diff = files
@@ -161,12 +162,19 @@ export class RepoSession {
             );
           }
           const delay = Math.min(2000, 50 * 2 ** attempt) * (0.5 + this.#deps.random());
-          log.info("Push rejected; planning again from the new tree", { attempt, delayMs: Math.round(delay) });
+          log.info("Push rejected; planning again from the new tree", {
+            attempt,
+            delayMs: Math.round(delay),
+          });
           await this.#deps.sleep(delay);
         }
       } catch (error) {
         if (isFailoverError(error) && error.code.startsWith("GIT_")) {
-          log.error("Git operation failed", { code: error.code, reason: error.message, retryable: error.retryable });
+          log.error("Git operation failed", {
+            code: error.code,
+            reason: error.message,
+            retryable: error.retryable,
+          });
         }
         throw error;
       } finally {

@@ -6,7 +6,11 @@ export interface Repository {
   sync(): Promise<{ head: string }>;
   head(): Promise<string>;
   readFile(path: string): Promise<string | undefined>;
-  commit(files: ReadonlyMap<string, string>, message: string, options?: { allowEmpty?: boolean }): Promise<string>;
+  commit(
+    files: ReadonlyMap<string, string>,
+    message: string,
+    options?: { allowEmpty?: boolean },
+  ): Promise<string>;
   /** A file as it was at `rev`, or undefined when it did not exist there. */
   readFileAt(rev: string, path: string): Promise<string | undefined>;
   /** `sha` and every commit after it on the remote branch. */

@@ -24,6 +24,8 @@ export interface ClusterIntegration {
    * operations and takes automatic decisions. Null without a cluster.
    */
   leader: LeaderElection | null;
+  /** Flux's GitRepository artifact revision: it moves when a commit was pushed (by any replica). */
+  sourceRevision(): string | null;
   pushed: NonNullable<OperationObserver["pushed"]>;
   reconfigure(config: AppConfig): void;
   stop(): Promise<void>;
@@ -96,6 +98,7 @@ export function startClusterIntegration(
     reconfigure: (next) =>
       watcher.reconfigure({ services: next.services, gitRepository: next.cluster.flux.gitRepository }),
     leader,
+    sourceRevision: () => watcher.gitRepository()?.artifactRevision ?? null,
     stop: async () => {
       metrics.setReplicationAges(undefined);
       await Promise.all([watcher.stop(), leader.stop()]);

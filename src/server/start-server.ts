@@ -13,6 +13,9 @@ import { JsonLogger } from "../log/json-logger.js";
 import type { Logger } from "../log/logger.js";
 import { createMetrics } from "../metrics/failover-metrics.js";
 import { FailoverOperations } from "../operations/failover-operations.js";
+import { OperationDriver } from "../operations/operation-driver.js";
+import { OperationReader } from "../operations/operation-reader.js";
+import { PlannedMoves } from "../operations/planned-moves.js";
 import type { ClusterIntegration } from "./cluster-integration.js";
 import { noCluster, wantsCluster } from "./no-cluster.js";
 import { watchFile } from "./watch-file.js";
@@ -100,6 +103,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     },
   });
+  const reader = new OperationReader({
+    repo: clone,
+    config: () => current.config,
+    live: () => cluster.live(),
+    progress: (service, commit) => cluster.status?.progress(service, commit) ?? null,
+    now: () => new Date(),
+  });
+  const planned = new PlannedMoves({
+    operations,
+    reader,
+    config: () => current.config,
+    live: () => cluster.live(),
+    leader: () => cluster.leader,
+    logger,
+    now: () => new Date(),
+  });
+  planned.observe({ finalSynced: (seconds) => metrics.finalSync.observe(seconds) });
+  const driver = new OperationDriver({
+    planned,
+    operations,
+    leader: () => cluster.leader,
+    sourceRevision: () => cluster.sourceRevision(),
+    logger: logger.child({ component: "operations" }),
+    onEnded: (op) => metrics.observer.plannedMoveEnded?.(op),
+  });
   const readiness: Readiness = {
     configLoaded: true,
     gitReachable: false,
@@ -157,6 +185,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics: metrics.registry,
     readiness: () => readiness,
     status: (snapshot, service) => serviceStatus(snapshot, service, cluster.status),
+    planned,
   });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
@@ -166,6 +195,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   logger.info(`Listening on ${url}`);
   void refresh().finally(scheduleRefresh);
+  // Planned moves are driven only with a cluster (they need it to observe each step).
+  if (cluster.leader !== null) driver.start();
 
   return {
     url,
@@ -173,6 +204,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     async close() {
       clearTimeout(refreshTimer);
+      await driver.stop();
       for (const w of watches) w.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await operations.idle();

@@ -8,6 +8,8 @@ import { createApp } from "../../src/http/create-app.js";
 import { silentLogger } from "../../src/log/json-logger.js";
 import { createMetrics, type FailoverMetrics } from "../../src/metrics/failover-metrics.js";
 import type { FailoverOperations } from "../../src/operations/failover-operations.js";
+import { OperationReader } from "../../src/operations/operation-reader.js";
+import { PlannedMoves } from "../../src/operations/planned-moves.js";
 import { homelabOperations } from "./homelab-remote.js";
 import type { SshGitServer } from "./ssh-git-server.js";
 
@@ -32,6 +34,16 @@ export async function startApiServer(server: SshGitServer, url: string): Promise
     readiness: { configLoaded: true, gitReachable: true, lastFetchAt: new Date(), reason: null } as Readiness,
   };
   await operations.refresh();
+  // No cluster here: planned moves are refused (409), operations are read back from Git.
+  const planned = new PlannedMoves({
+    operations,
+    reader: new OperationReader({ repo: operations.session.repo, config: () => state.config, live: () => null, now: () => new Date() }),
+    config: () => state.config,
+    live: () => null,
+    leader: () => null,
+    logger: silentLogger,
+    now: () => new Date(),
+  });
   const app = createApp({
     operations,
     config: () => state.config,
@@ -40,6 +52,7 @@ export async function startApiServer(server: SshGitServer, url: string): Promise
     metrics: metrics.registry,
     readiness: () => state.readiness,
     status: (snapshot, service) => serviceStatus(snapshot, service),
+    planned,
   });
   const http: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
