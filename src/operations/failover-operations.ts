@@ -12,6 +12,7 @@ import { describeFailing, lastPromoteOf, planService, type PlannedService } from
 import { planEvacuation } from "./plan-evacuation.js";
 import { analyse, type RepoSnapshot } from "./repo-snapshot.js";
 import type { Repository } from "./repository.js";
+import { openPlannedMoves } from "./open-moves.js";
 import { RepoSession, type SessionObserver } from "./repo-session.js";
 
 export interface OperationObserver extends SessionObserver {
@@ -117,6 +118,15 @@ export class FailoverOperations {
     return this.#run(action, [name], options, (snapshot) => {
       const state = snapshot.services.get(name);
       if (!state) throw new FailoverError("SERVICE_NOT_FOUND", `unknown service "${name}"`);
+      const running = options.dryRun === true ? undefined : openPlannedMoves(snapshot).get(name);
+      if (running !== undefined) {
+        throw new FailoverError(
+          "OPERATION_CONFLICT",
+          `${name}: planned move ${running} is still running and has scaled the app down; abort it first ` +
+            `(POST /api/operations/${running}/abort), or wait for it to end`,
+          { details: { service: name, operation: running } },
+        );
+      }
       const lastPromoteAt = action === "demote" ? lastPromoteOf(snapshot, name) : null;
       const planned = planService(
         state,
@@ -173,16 +183,25 @@ export class FailoverOperations {
     }
     const names = config.services.filter((s) => s.primaryNode === node).map((s) => s.name);
     return this.#run("evacuate", names, options, (snapshot) => {
+      // A service in the middle of a planned move is left to it (abort it to move it now).
+      const open = openPlannedMoves(snapshot);
+      const busy = names.filter((n) => open.has(n));
       const { included, skipped, checks, refusedAny, failedAny } = planEvacuation(
         snapshot,
-        names,
+        names.filter((n) => !open.has(n)),
         this.#deps.live(),
         this.#deps.now(),
         options.force === true,
         options.finalSync === true,
       );
-      if (included.length === 0 && (refusedAny || failedAny)) {
-        const code = failedAny ? "PREFLIGHT_FAILED" : "MANIFEST_UNSUPPORTED";
+      for (const n of busy)
+        skipped.push({ name: n, reason: `planned move ${open.get(n) ?? ""} is still running` });
+      if (included.length === 0 && (refusedAny || failedAny || busy.length > 0)) {
+        const code = failedAny
+          ? "PREFLIGHT_FAILED"
+          : refusedAny
+            ? "MANIFEST_UNSUPPORTED"
+            : "OPERATION_CONFLICT";
         throw new FailoverError(
           code,
           `evacuate ${node}: nothing could be promoted: ${skipped.map((s) => `${s.name}: ${s.reason}`).join("; ")}`,

@@ -13,6 +13,7 @@ import type { OperationReader } from "./operation-reader.js";
 import type { EvacuateResult, OperationOptions, OperationResult } from "./operation-types.js";
 import { describeFailing, planService } from "./plan-service.js";
 import { lastPromoteOf } from "./plan-service.js";
+import { openPlannedMoves } from "./open-moves.js";
 import { plannedMoveProblem } from "./planned-move-problem.js";
 import { planEvacuation } from "./plan-evacuation.js";
 import type { RepoSnapshot } from "./repo-snapshot.js";
@@ -182,7 +183,7 @@ export class PlannedMoves {
     });
     const live = this.#deps.live();
     const now = this.#deps.now();
-    const open = new Map([...running, ...this.#openByCommits(snapshot)]);
+    const open = new Map([...running, ...openPlannedMoves(snapshot)]);
     const conflict = (name: string) => open.get(name);
     let services: string[];
     let skipped: { name: string; reason: string }[] = [];
@@ -344,18 +345,6 @@ export class PlannedMoves {
       if (folded.operation.state === "running") for (const s of folded.operation.services) running.set(s, id);
     }
     return running;
-  }
-
-  /** Services whose planned move has neither switched nor rolled back in this tree's history. */
-  #openByCommits(snapshot: RepoSnapshot): Map<string, string> {
-    const open = new Map<string, string>();
-    for (const id of this.#deps.reader.ids(snapshot).slice(0, 50)) {
-      const commits = this.#deps.reader.commitsOf(snapshot, id);
-      if (commits[0]?.step !== "quiesce") continue;
-      if (commits.some((c) => c.step === "switch" || c.step === "rollback")) continue;
-      for (const s of commits[0].services) open.set(s, id);
-    }
-    return open;
   }
 
   /** SPEC §5.2: one operation. */

@@ -37,7 +37,12 @@ export async function startApiServer(server: SshGitServer, url: string): Promise
   // No cluster here: planned moves are refused (409), operations are read back from Git.
   const planned = new PlannedMoves({
     operations,
-    reader: new OperationReader({ repo: operations.session.repo, config: () => state.config, live: () => null, now: () => new Date() }),
+    reader: new OperationReader({
+      repo: operations.session.repo,
+      config: () => state.config,
+      live: () => null,
+      now: () => new Date(),
+    }),
     config: () => state.config,
     live: () => null,
     leader: () => null,
