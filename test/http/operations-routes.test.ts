@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are probed field by field */
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-return -- response bodies are probed field by field */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { plannedRepo, startPlannedWorld, type PlannedWorld } from "../support/planned-world.js";
 import { startSshGitServer, type SshGitServer } from "../support/ssh-git-server.js";
@@ -19,7 +19,7 @@ describe("planned moves over HTTP (app.request, real Git over SSH, scripted live
         : { headers: { "content-type": "application/json" }, body: JSON.stringify(json) }),
     });
     const text = await response.text();
-    return { response, body: (text === "" ? undefined : JSON.parse(text)) as any };
+    return { response, body: (text === "" ? undefined : JSON.parse(text)) };
   };
   const trailers = async (rev = "main") =>
     git(["log", "-1", "--format=%(trailers:only=true)", rev], world.repo);
