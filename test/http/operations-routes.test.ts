@@ -19,7 +19,7 @@ describe("planned moves over HTTP (app.request, real Git over SSH, scripted live
         : { headers: { "content-type": "application/json" }, body: JSON.stringify(json) }),
     });
     const text = await response.text();
-    return { response, body: (text === "" ? undefined : JSON.parse(text)) };
+    return { response, body: text === "" ? undefined : JSON.parse(text) };
   };
   const trailers = async (rev = "main") =>
     git(["log", "-1", "--format=%(trailers:only=true)", rev], world.repo);
