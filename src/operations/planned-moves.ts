@@ -313,14 +313,21 @@ export class PlannedMoves {
   }
 
   #requireCluster(): void {
-    if (this.#deps.live() === null) {
+    if (this.#deps.live() !== null) return;
+    if (this.#deps.leader() !== null) {
+      // A cluster is configured; its watches are reconnecting (the live view returns shortly).
       throw new FailoverError(
-        "CLUSTER_REQUIRED",
-        "a final sync needs the cluster: failover-api must see the app stop and VolSync finish before it switches, " +
-          "and this server has no cluster view (no cluster configured, or its watches are down); " +
-          "run it with a cluster, or move without --final-sync",
+        "CLUSTER_UNAVAILABLE",
+        "the cluster watches are reconnecting, and a final sync must see the app stop and VolSync finish; retry shortly",
+        { retryable: true },
       );
     }
+    throw new FailoverError(
+      "CLUSTER_REQUIRED",
+      "a final sync needs the cluster: failover-api must see the app stop and VolSync finish before it switches, " +
+        "and this server has no cluster (cluster.enabled is false, or no in-cluster config or KUBECONFIG); " +
+        "run it with a cluster, or move without --final-sync",
+    );
   }
 
   #requireLeader(): void {

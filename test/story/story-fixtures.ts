@@ -153,9 +153,15 @@ export interface ServiceConfig {
   name: string;
   namespace: string;
   dir: string;
+  /** Keys that replace or add to the generated service entry (files, replication, quiesce, timeouts, …). */
+  config?: Record<string, unknown>;
 }
 
 export function serviceConfig(s: ServiceConfig): Record<string, unknown> {
+  return { ...generatedConfig(s), ...s.config };
+}
+
+function generatedConfig(s: ServiceConfig): Record<string, unknown> {
   return {
     name: s.name,
     namespace: s.namespace,
@@ -175,6 +181,8 @@ export interface StoryConfigOptions {
   knownHostsFile: string;
   dataDir: string;
   services: ServiceConfig[];
+  /** Keys added to `defaults` (e.g. quiesceTimeout). */
+  defaults?: Record<string, unknown>;
 }
 
 /** failover-api's configuration (SPEC §3): cluster on, Flux nudge on, no auth. */
@@ -196,7 +204,7 @@ export async function writeStoryConfig(file: string, o: StoryConfigOptions): Pro
         flux: { reconcile: true, gitRepository: { namespace: "flux-system", name: "flux-system" } },
       },
       auth: { mode: "none" },
-      defaults: { primaryNode, backupNode, maxReplicationAge: "2h" },
+      defaults: { primaryNode, backupNode, maxReplicationAge: "2h", ...o.defaults },
       services: o.services.map(serviceConfig),
     }),
   );

@@ -28,28 +28,75 @@ export interface StoryOptions {
   repoFiles: Record<string, string>;
   /** The Flux Kustomization (flux-system/<name>) and the repository path the stand-in applies. */
   kustomization: { name: string; path: string };
+  /** Keys added to the config's `defaults`. */
+  defaults?: Record<string, unknown>;
+  /** Record a recent sync on each service's forward `<name>-config-backup` (default true). */
+  seedForwardSync?: boolean;
 }
 
-export interface Story {
+/** Everything but failover-api: for tests that run the server themselves (as processes). */
+export interface StoryWorld {
   cp: ControlPlane;
   ssh: SshGitServer;
   flux: FluxStandIn;
-  server: RunningServer;
   repo: string;
-  serverLog: string[];
+  /** failover-api's configuration file, and the kubeconfig of its ServiceAccount. */
+  configPath: string;
+  kubeconfig: string;
+  /** A directory the test may use; removed by stop(). */
+  work: string;
   head(): Promise<string>;
   stop(): Promise<void>;
 }
 
+export interface Story extends StoryWorld {
+  server: RunningServer;
+  serverLog: string[];
+}
+
 export async function startStory(o: StoryOptions): Promise<Story> {
-  const work = await mkdtemp(join(tmpdir(), "failover-story-"));
+  const world = await startStoryWorld(o);
   const serverLog: string[] = [];
+  let server: RunningServer | undefined;
+  try {
+    process.env.KUBECONFIG = world.kubeconfig;
+    server = await startServer({
+      configPath: world.configPath,
+      host: "127.0.0.1",
+      port: 0,
+      write: (line) => serverLog.push(line),
+    });
+    const base = server.url;
+    await waitFor(
+      "failover-api's live view of the cluster",
+      async () => (await api<StatusBody>(base, "GET", `/api/failover/${o.services[0]!.name}/status`)).body,
+      (s) => s.live !== null,
+      30_000,
+    );
+  } catch (error) {
+    await server?.close().catch(() => undefined);
+    await world.stop().catch(() => undefined);
+    throw error;
+  }
+  const running = server;
+  return {
+    ...world,
+    server: running,
+    serverLog,
+    stop: async () => {
+      await running.close();
+      delete process.env.KUBECONFIG;
+      await world.stop();
+    },
+  };
+}
+
+export async function startStoryWorld(o: StoryOptions): Promise<StoryWorld> {
+  const work = await mkdtemp(join(tmpdir(), "failover-story-"));
   let cp: ControlPlane | undefined;
   let ssh: SshGitServer | undefined;
   let flux: FluxStandIn | undefined;
-  let server: RunningServer | undefined;
   const stop = async (): Promise<void> => {
-    await server?.close();
     await flux?.stop();
     await ssh?.stop();
     await cp?.stop();
@@ -84,7 +131,7 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     await flux.waitForApplied(await git(["rev-parse", "main"], repo), 60_000);
     // Every forward replication last synced ten minutes ago (VolSync would report it).
     const synced = new Date(Date.now() - 600_000);
-    for (const s of o.services) {
+    for (const s of o.seedForwardSync === false ? [] : o.services) {
       await setLastSyncTime(
         cp,
         o.namespace,
@@ -94,7 +141,7 @@ export async function startStory(o: StoryOptions): Promise<Story> {
       );
     }
     // failover-api runs as a ServiceAccount bound to exactly deploy/base/rbac.yaml.
-    process.env.KUBECONFIG = await applyRbac(cp, "failover-system");
+    const kubeconfig = await applyRbac(cp, "failover-system");
     const configPath = join(work, "config.yaml");
     await writeStoryConfig(configPath, {
       url,
@@ -102,21 +149,19 @@ export async function startStory(o: StoryOptions): Promise<Story> {
       knownHostsFile: ssh.knownHostsFile,
       dataDir: join(work, "data"),
       services: o.services,
+      ...(o.defaults ? { defaults: o.defaults } : {}),
     });
-    server = await startServer({
+    return {
+      cp,
+      ssh,
+      flux,
+      repo,
       configPath,
-      host: "127.0.0.1",
-      port: 0,
-      write: (line) => serverLog.push(line),
-    });
-    const base = server.url;
-    await waitFor(
-      "failover-api's live view of the cluster",
-      async () => (await api<StatusBody>(base, "GET", `/api/failover/${o.services[0]!.name}/status`)).body,
-      (s) => s.live !== null,
-      30_000,
-    );
-    return { cp, ssh, flux, server, repo, serverLog, head: () => git(["rev-parse", "main"], repo), stop };
+      kubeconfig,
+      work,
+      head: () => git(["rev-parse", "main"], repo),
+      stop,
+    };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;
