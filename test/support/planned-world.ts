@@ -1,4 +1,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "prom-client";
@@ -159,6 +161,10 @@ export interface PlannedWorld {
   planned: PlannedMoves;
   driver: OperationDriver;
   repo: string;
+  /** The configuration as YAML (for a CLI run against the same remote; point dataDir elsewhere). */
+  configText(dataDir: string): string;
+  /** Serves the app over HTTP on 127.0.0.1; returns its base URL. */
+  serve(): Promise<string>;
   remoteHead(): Promise<string>;
   /** Flux applies the remote's tip. */
   fluxApplies(): Promise<void>;
@@ -228,9 +234,18 @@ export async function startPlannedWorld(server: SshGitServer, name: string): Pro
     readiness: () => ({ configLoaded: true, gitReachable: true, lastFetchAt: new Date(), reason: null }),
     status: (snapshot, service) => serviceStatus(snapshot, service),
   });
+  const servers: ServerType[] = [];
   return {
     app,
     config,
+    configText: (dir) => configYaml(server.url(name), server.clientKeyFile, server.knownHostsFile, dir),
+    serve: async () => {
+      const http: ServerType = await new Promise((resolve) => {
+        const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
+      });
+      servers.push(http);
+      return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+    },
     live,
     leader,
     cluster,
@@ -245,6 +260,7 @@ export async function startPlannedWorld(server: SshGitServer, name: string): Pro
     },
     remoteFile: (path, rev = "main") => git(["show", `${rev}:${path}`], repo).then((t) => `${t}\n`),
     close: async () => {
+      for (const s of servers) await new Promise<void>((resolve) => s.close(() => resolve()));
       await driver.stop();
       await operations.idle();
       await credentials.dispose();
