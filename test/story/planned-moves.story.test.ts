@@ -333,6 +333,10 @@ describe("story: planned moves with a final sync, on the real control plane with
         180_000,
       );
     }
+    // VolSync honours `paused`: lidarr's forward source, paused while it runs on the backup, never synced.
+    const paused = await rsStatus("lidarr-config");
+    if (paused.lastSyncTime !== undefined || paused.lastManualSync !== undefined)
+      throw new Error(`a paused ReplicationSource synced: ${JSON.stringify(paused)}`);
   }, 600_000);
 
   afterAll(async () => {
