@@ -141,7 +141,7 @@ export function foldOperation(input: FoldInput): Folded {
   if (!finalSync[0]) {
     const deadline = ms(quiesce) + input.timeouts.quiesceSeconds * 1000;
     const waiting = quiesceWaits(input);
-    steps.quiesce.detail = waiting ?? "stopped";
+    steps.quiesce.detail = waiting ?? "no pod left; requesting the final sync";
     if (waiting === null) return result("running", "quiesce", { kind: "final-sync", stage: "sources" });
     if (now > deadline) {
       const error = `quiesce did not complete within ${formatDuration(input.timeouts.quiesceSeconds)}: ${waiting}`;
@@ -187,8 +187,10 @@ export function foldOperation(input: FoldInput): Folded {
     next.kind === "wait"
       ? next.reason
       : next.kind === "switch"
-        ? "synced with the operation id"
-        : "triggering";
+        ? "synced with the operation id; switching"
+        : next.kind === "final-sync" && next.stage === "destinations"
+          ? "the sources synced; triggering the destinations that restore from a repository"
+          : "writing the trigger";
   if (next.kind === "wait" && now > deadline) {
     const error = `final sync did not complete within ${formatDuration(input.timeouts.finalSyncSeconds)}: ${next.reason}`;
     return result("running", "final-sync", { kind: "rollback", error });

@@ -17,6 +17,9 @@ const run = (args: string[]) =>
 const ssh = await startSshGitServer();
 const world = await startPlannedWorld(ssh, "docs");
 world.live.runningOn("media", "sonarr", "w1");
+const earlier = new Date(Date.now() - 3600_000).toISOString();
+world.live.synced("media", "ReplicationSource", "sonarr-config", null, earlier);
+world.live.synced("media", "ReplicationDestination", "sonarr-config-backup", null, earlier);
 const base = await world.serve();
 world.driver.start();
 const dir = mkdtempSync(join(tmpdir(), "docs-"));
