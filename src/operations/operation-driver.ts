@@ -13,7 +13,7 @@ export interface OperationDriverDeps {
   logger: Logger;
   /** How often running operations are folded again (default 1 s). */
   tickMs?: number;
-  /** How often Git is fetched while an operation runs (default 2 s). */
+  /** How often Git is fetched while an operation runs (default 5 s). */
   fetchMs?: number;
   /** The leader saw a planned move end (for the operation metrics: counted once, by the driver). */
   onEnded?: (operation: OperationDetail) => void;
@@ -44,7 +44,7 @@ export class OperationDriver {
   #lastError: string | undefined;
 
   constructor(deps: OperationDriverDeps) {
-    this.#deps = { tickMs: 1000, fetchMs: 2000, ...deps };
+    this.#deps = { tickMs: 1000, fetchMs: 5000, ...deps };
   }
 
   start(): void {

@@ -5,8 +5,10 @@ volsync_bin="${bin_dir}/volsync-${VOLSYNC_VERSION}"
 if [[ ! -x "${volsync_bin}" ]]; then
   (
     # One build at a time per cache, whatever else builds there.
-    exec 8>"${bin_dir}/.volsync.lock"
-    flock 8
+    if command -v flock >/dev/null 2>&1; then
+      exec 8>"${bin_dir}/.volsync.lock"
+      flock 8
+    fi
     if [[ ! -x "${volsync_bin}" ]]; then
       echo "build.sh: building VolSync ${VOLSYNC_VERSION} (a few minutes on a warm Go cache) ..." >&2
       started=$(date +%s)
