@@ -14,12 +14,11 @@ import type { EvacuateResult, OperationOptions, OperationResult } from "./operat
 import { describeFailing, planService } from "./plan-service.js";
 import { lastPromoteOf } from "./plan-service.js";
 import { openPlannedMoves } from "./open-moves.js";
+import { type Move, planStart } from "./plan-planned-start.js";
 import { plannedMoveProblem } from "./planned-move-problem.js";
-import { planEvacuation } from "./plan-evacuation.js";
 import type { RepoSnapshot } from "./repo-snapshot.js";
-import type { StepPlan } from "./repo-session.js";
-import { quiesceFiles, rollbackFiles, switchFilesOf, triggerFiles } from "./step-files.js";
-import { stepMessage, type StepMessageInput } from "./step-message.js";
+import { rollbackFiles, switchFilesOf, triggerFiles } from "./step-files.js";
+import { refuseUnlessAbortable, type StepFilesPlan, stepCommitPlan } from "./planned-step-commit.js";
 
 /** The replicas' leader, as the planned moves need it (src/cluster/leader-election.ts implements it). */
 export interface Leadership {
@@ -49,10 +48,6 @@ export interface PlannedMovesDeps {
 export type StartResult =
   | { kind: "operation"; operation: OperationDetail }
   | { kind: "result"; result: OperationResult | EvacuateResult };
-
-type StartOutcome = { kind: "committed" } | { kind: "noop"; result: OperationResult | EvacuateResult };
-
-type Move = { kind: "service"; action: "promote" | "demote"; name: string } | { kind: "node"; node: string };
 
 /**
  * Planned moves with a final sync (SPEC §5.1), as commits: `start` validates and commits step 1
@@ -160,7 +155,15 @@ export class PlannedMoves {
     const id = options.requestId;
     const services = move.kind === "service" ? [move.name] : [];
     const outcome = await ops.session.step({ requestId: id, action: "quiesce", services }, (fresh) =>
-      this.#planStart(move, options, fresh, running),
+      planStart({
+        move,
+        options,
+        snapshot: fresh,
+        open: new Map([...running, ...openPlannedMoves(fresh)]),
+        live: this.#deps.live(),
+        now: this.#deps.now(),
+        config: this.#deps.config(),
+      }),
     );
     // Nothing to move after all (someone else moved it meanwhile): an idempotent no-op.
     if (outcome.kind === "noop") return { kind: "result", result: outcome.result };
@@ -168,144 +171,6 @@ export class PlannedMoves {
     this.#deps.logger.info("Planned move started", { operation: id, services: folded.operation.services });
     this.emit(folded.operation);
     return { kind: "operation", operation: folded.operation };
-  }
-
-  #planStart(
-    move: Move,
-    options: OperationOptions,
-    snapshot: RepoSnapshot,
-    running: ReadonlyMap<string, string>,
-  ): StepPlan<StartOutcome> {
-    const nothing = (result: OperationResult | EvacuateResult): StepPlan<StartOutcome> => ({
-      changed: new Map(),
-      message: null,
-      build: () => ({ kind: "noop", result }),
-    });
-    const live = this.#deps.live();
-    const now = this.#deps.now();
-    const open = new Map([...running, ...openPlannedMoves(snapshot)]);
-    const conflict = (name: string) => open.get(name);
-    let services: string[];
-    let skipped: { name: string; reason: string }[] = [];
-    let node: string;
-    let forced: boolean;
-    let action: "promote" | "demote" | "evacuate";
-    if (move.kind === "service") {
-      const other = conflict(move.name);
-      if (other !== undefined) {
-        throw new FailoverError(
-          "OPERATION_CONFLICT",
-          `${move.name}: planned move ${other} is still running; wait for it to end, or abort it (POST /api/operations/${other}/abort)`,
-          { details: { service: move.name, operation: other } },
-        );
-      }
-      const state = snapshot.services.get(move.name);
-      if (!state) throw new FailoverError("SERVICE_NOT_FOUND", `unknown service "${move.name}"`);
-      const planned = planService(state, move.action, live, now, lastPromoteOf(snapshot, move.name), true);
-      if (planned.refused) {
-        throw new FailoverError(
-          "MANIFEST_UNSUPPORTED",
-          `${move.name}: ${describeFailing(planned.checks.filter((c) => c.name === "config"))}`,
-          { details: { service: move.name, checks: planned.checks, problems: state.reading.problems } },
-        );
-      }
-      if (planned.plan.splices.length === 0) {
-        return nothing({
-          name: move.name,
-          action: move.action,
-          dryRun: false,
-          changed: false,
-          from: planned.plan.from,
-          to: planned.plan.to,
-          diff: "",
-          files: [],
-          checks: planned.checks,
-          commit: null,
-          forced: false,
-        });
-      }
-      const problem = plannedMoveProblem(state.spec, snapshot.files, move.action);
-      if (problem !== null)
-        throw new FailoverError("MANIFEST_UNSUPPORTED", problem, { details: { service: move.name } });
-      if (planned.failing.length > 0 && options.force !== true) {
-        throw new FailoverError(
-          "PREFLIGHT_FAILED",
-          `${move.name}: preflight refused: ${describeFailing(planned.failing)}`,
-          {
-            details: { service: move.name, checks: planned.checks },
-          },
-        );
-      }
-      services = [move.name];
-      node = planned.plan.node;
-      forced = planned.failing.length > 0;
-      action = move.action;
-    } else {
-      const config = this.#deps.config();
-      const names = config.services.filter((s) => s.primaryNode === move.node).map((s) => s.name);
-      const plan = planEvacuation(snapshot, names, live, now, options.force === true, true);
-      const included = plan.included.filter((p) => conflict(p.spec.name) === undefined);
-      skipped = [
-        ...plan.skipped,
-        ...plan.included
-          .filter((p) => conflict(p.spec.name) !== undefined)
-          .map((p) => ({
-            name: p.spec.name,
-            reason: `planned move ${conflict(p.spec.name) ?? ""} is still running`,
-          })),
-      ];
-      if (included.length === 0) {
-        const conflicts = skipped.length > plan.skipped.length;
-        if (plan.refusedAny || plan.failedAny || conflicts) {
-          const code = conflicts
-            ? "OPERATION_CONFLICT"
-            : plan.failedAny
-              ? "PREFLIGHT_FAILED"
-              : "MANIFEST_UNSUPPORTED";
-          throw new FailoverError(
-            code,
-            `evacuate ${move.node}: nothing could be moved: ${skipped.map((s) => `${s.name}: ${s.reason}`).join("; ")}`,
-            { details: { node: move.node, checks: plan.checks, skipped } },
-          );
-        }
-        return nothing({
-          node: move.node,
-          action: "evacuate",
-          dryRun: false,
-          changed: false,
-          services: [],
-          skipped,
-          diff: "",
-          checks: plan.checks,
-          commit: null,
-          forced: false,
-        });
-      }
-      services = included.map((p) => p.spec.name);
-      node = move.node;
-      forced = included.some((p) => p.failing.length > 0);
-      action = "evacuate";
-    }
-    const specs = services.map((n) => snapshot.services.get(n)?.spec).filter((s) => s !== undefined);
-    const files = quiesceFiles(snapshot.files, specs, options.requestId);
-    const origin = specs[0] ? (action === "demote" ? specs[0].backupNode : specs[0].primaryNode) : node;
-    return {
-      changed: files.changed,
-      message: stepMessage({
-        operation: options.requestId,
-        step: "quiesce",
-        action,
-        services,
-        node,
-        actor: sanitizeActor(options.actor),
-        reason: sanitizeReason(options.reason, `requested by ${sanitizeActor(options.actor)}`),
-        forced,
-        skipped,
-      }),
-      allowEmpty: true,
-      pushed: { services, targetNode: origin, action: "quiesce" },
-      build: () => ({ kind: "committed" }),
-    };
   }
 
   #alreadyThere(snapshot: RepoSnapshot, move: { action: "promote" | "demote"; name: string }): boolean {
@@ -489,15 +354,7 @@ export class PlannedMoves {
   async #commit(
     ctx: OperationContext,
     step: StepName,
-    plan: (
-      snapshot: RepoSnapshot,
-      fresh: Folded,
-    ) => {
-      files: { changed: Map<string, string>; kept: string[] };
-      outcome?: "failed" | "aborted";
-      error?: string;
-      step?: StepName;
-    } | null,
+    plan: (snapshot: RepoSnapshot, fresh: Folded) => StepFilesPlan | null,
   ): Promise<void> {
     const ops = this.#deps.operations;
     const reader = this.#deps.reader;
@@ -510,66 +367,9 @@ export class PlannedMoves {
       const fresh = reader.fold(current, reader.factsWith(current, snapshot, applied));
       const planned = plan(snapshot, fresh);
       if (planned === null) return { changed: new Map(), message: null, build: () => undefined };
-      const actualStep = planned.step ?? step;
       for (const note of planned.files.kept)
         this.#deps.logger.warn("Left a value someone else changed", { operation: ctx.id, note });
-      const promote = moveAction(current) === "promote";
-      const spec = current.specs[0];
-      const node =
-        first.action === "evacuate"
-          ? (spec?.primaryNode ?? "")
-          : spec
-            ? promote
-              ? spec.backupNode
-              : spec.primaryNode
-            : "";
-      const input: StepMessageInput = {
-        operation: ctx.id,
-        step: actualStep,
-        action: first.action,
-        services: first.services,
-        node,
-        actor: first.actor,
-        reason: first.reason,
-        forced: first.forced,
-        ...(planned.outcome ? { outcome: planned.outcome } : {}),
-        ...(planned.error ? { error: planned.error } : {}),
-      };
-      const targetNode = spec
-        ? actualStep === "switch"
-          ? promote
-            ? spec.backupNode
-            : spec.primaryNode
-          : promote
-            ? spec.primaryNode
-            : spec.backupNode
-        : node;
-      return {
-        changed: planned.files.changed,
-        message: stepMessage(input),
-        allowEmpty: true,
-        pushed: {
-          services: first.services,
-          targetNode,
-          action: actualStep === "switch" ? first.action : actualStep,
-        },
-        build: () => undefined,
-      };
+      return stepCommitPlan(current, step, planned);
     });
   }
-}
-
-function refuseUnlessAbortable(id: string, folded: Folded): void {
-  if (folded.abortable) return;
-  const op = folded.operation;
-  const switched = op.steps.find((s) => s.name === "switch" && s.commit !== null);
-  const why =
-    op.state !== "running"
-      ? `has already ended (${op.state})`
-      : switched
-        ? `has already switched (commit ${switched.commit ?? ""}); demote or promote it back instead`
-        : "is rolling back already";
-  throw new FailoverError("OPERATION_CONFLICT", `operation ${id} ${why}: nothing to abort`, {
-    details: { operation: id },
-  });
 }
