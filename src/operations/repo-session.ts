@@ -1,6 +1,7 @@
 import type { AppConfig } from "../config/app-config.js";
 import { FailoverError, isFailoverError } from "../domain/failover-error.js";
 import type { Logger } from "../log/logger.js";
+import { plannedMoveFilesOf } from "../manifests/scan-planned-move.js";
 import { unifiedDiff } from "../manifests/unified-diff.js";
 import type { PushInfo } from "./operation-types.js";
 import { analyse, readSnapshot, type RepoSnapshot } from "./repo-snapshot.js";
@@ -91,7 +92,7 @@ export class RepoSession {
       const config = this.#deps.config();
       const previous = this.#snapshot;
       if (!previous) return;
-      const missing = config.services.some((s) => s.files.some((f) => !previous.files.has(f)));
+      const missing = config.services.some((s) => plannedMoveFilesOf(s).some((f) => !previous.files.has(f)));
       if (missing) await this.#sync();
       else
         this.#publish({
