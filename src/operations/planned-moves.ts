@@ -96,24 +96,30 @@ export class PlannedMoves {
 
   /** Resolves with the operation once it has ended, or as it stands after `timeoutMs`. */
   async untilEnded(id: string, timeoutMs: number): Promise<OperationDetail> {
-    const current = await this.get(id);
-    if (current.state !== "running") return current;
-    return new Promise((resolve) => {
-      let last = current;
-      const done = (op: OperationDetail) => {
-        clearTimeout(timer);
-        unsubscribe();
-        resolve(op);
-      };
-      const unsubscribe = this.observe({
-        operationChanged: (op) => {
-          if (op.id !== id) return;
-          last = op;
-          if (op.state !== "running") done(op);
-        },
-      });
-      const timer = setTimeout(() => done(last), timeoutMs);
+    let last: OperationDetail | undefined;
+    let finish: (op: OperationDetail) => void = () => undefined;
+    const ended = new Promise<OperationDetail>((resolve) => (finish = resolve));
+    // Subscribed before the first read, so an end between the two is not missed.
+    const unsubscribe = this.observe({
+      operationChanged: (op) => {
+        if (op.id !== id) return;
+        last = op;
+        if (op.state !== "running") finish(op);
+      },
     });
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const current = await this.get(id);
+      last ??= current;
+      if (current.state !== "running") return current;
+      const timedOut = new Promise<OperationDetail>((resolve) => {
+        timer = setTimeout(() => resolve(last ?? current), timeoutMs);
+      });
+      return await Promise.race([ended, timedOut]);
+    } finally {
+      clearTimeout(timer);
+      unsubscribe();
+    }
   }
 
   start(action: "promote" | "demote", name: string, options: OperationOptions): Promise<StartResult> {
