@@ -27,7 +27,10 @@ export interface AppDeps {
   /** One service in depth: the snapshot plus what the cluster says (live, replication, progress). */
   status: (snapshot: RepoSnapshot, service: string) => ServiceStatus;
   /** Planned moves and the operations of SPEC §5.2. */
-  planned: Pick<PlannedMoves, "start" | "startEvacuation" | "get" | "list" | "abort" | "untilEnded">;
+  planned: Pick<
+    PlannedMoves,
+    "start" | "startEvacuation" | "get" | "list" | "abort" | "untilEnded" | "observe"
+  >;
   /** Milliseconds, for request durations. */
   clock?: () => number;
   newRequestId?: () => string;
