@@ -142,14 +142,17 @@ export class PlannedMoves {
       throw new FailoverError("NODE_NOT_FOUND", `no service names node "${move.node}"`);
     this.#requireCluster();
     const snapshot = ops.snapshot ?? (await ops.refresh());
+    const dryRun = { ...options, finalSync: true };
+    // Already there: the idempotent no-op answer, whatever a move would have needed.
+    if (move.kind === "service" && this.#alreadyThere(snapshot, move))
+      return { kind: "result", result: await ops.switchService(move.name, move.action, dryRun) };
     if (move.kind === "service") {
       const state = snapshot.services.get(move.name);
       const problem = state ? plannedMoveProblem(state.spec, snapshot.files, move.action) : null;
       if (problem !== null)
         throw new FailoverError("MANIFEST_UNSUPPORTED", problem, { details: { service: move.name } });
     }
-    const dryRun = { ...options, finalSync: true };
-    if (options.dryRun === true || (move.kind === "service" && this.#alreadyThere(snapshot, move))) {
+    if (options.dryRun === true) {
       const result =
         move.kind === "service"
           ? await ops.switchService(move.name, move.action, dryRun)
