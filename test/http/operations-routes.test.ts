@@ -57,6 +57,10 @@ describe("planned moves over HTTP (app.request, real Git over SSH, scripted live
     expect(cron.response.status).toBe(422);
     expect(cron.body.detail).toContain("no way to quiesce kometa");
     expect(cron.body.detail).toContain("`quiesce`");
+    // Already where a move would take it: the idempotent no-op, whatever a move would need.
+    const already = await call("POST", "/api/failover/overseerr/demote?final-sync=true");
+    expect(already.response.status).toBe(200);
+    expect(already.body).toMatchObject({ changed: false, commit: null, to: "primary" });
     expect(await world.remoteHead()).toBe(head);
   });
 
