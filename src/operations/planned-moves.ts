@@ -58,6 +58,8 @@ export type StartResult =
 export class PlannedMoves {
   readonly #deps: PlannedMovesDeps;
   readonly #observers = new Set<PlannedMovesObserver>();
+  /** Operations whose switch waits for a NotReady target node (logged once). */
+  readonly #waiting = new Set<string>();
   /** The last state told to the observers, per operation (newest 200). */
   readonly #published = new Map<string, string>();
 
@@ -278,11 +280,25 @@ export class PlannedMoves {
       await this.#commit(ctx, "switch", (s, fresh) => {
         if (fresh.next.kind !== "switch") return null;
         const refusal = this.#switchRefusal(ctx, s);
+        // A target node NotReady for a moment (a kubelet hiccup) is waited out, up to
+        // quiesceTimeout past the final sync (VolSync's time); anything else rolls back at once.
+        if (
+          refusal?.transient === true &&
+          this.#deps.now().getTime() < this.#syncedAt(ctx) + quiesceMs(ctx)
+        ) {
+          if (!this.#waiting.has(id))
+            this.#deps.logger.warn("Switch waits for its target node", {
+              operation: id,
+              reason: refusal.message,
+            });
+          this.#waiting.add(id);
+          return null;
+        }
         if (refusal !== null)
           return {
             files: rollbackFiles(s.files, ctx.specs, ctx.base, id),
             outcome: "failed",
-            error: refusal,
+            error: refusal.message,
             step: "rollback",
           };
         this.#observeFinalSync(ctx, fresh);
@@ -309,11 +325,18 @@ export class PlannedMoves {
     return folded.operation;
   }
 
-  /** At the switch the preflight runs again: a target node gone NotReady meanwhile means roll back. */
-  #switchRefusal(ctx: OperationContext, snapshot: RepoSnapshot): string | null {
+  /**
+   * At the switch the preflight runs again (the target node may have gone NotReady meanwhile).
+   * `transient`: only `target-node-ready` fails, which may pass again in a moment.
+   */
+  #switchRefusal(
+    ctx: OperationContext,
+    snapshot: RepoSnapshot,
+  ): { message: string; transient: boolean } | null {
     const forced = ctx.commits[0]?.forced === true;
     const action = moveAction(ctx);
     const problems: string[] = [];
+    let transient = true;
     for (const spec of ctx.specs) {
       const state = snapshot.services.get(spec.name);
       if (!state) {
@@ -328,18 +351,20 @@ export class PlannedMoves {
         lastPromoteOf(snapshot, spec.name),
         true,
       );
-      if (planned.refused)
+      if (planned.refused) {
+        transient = false;
         problems.push(`${spec.name}: ${describeFailing(planned.checks.filter((c) => c.name === "config"))}`);
-      else if (planned.failing.length > 0 && !forced)
+      } else if (planned.failing.length > 0 && !forced) {
+        if (planned.failing.some((c) => c.name !== "target-node-ready")) transient = false;
         problems.push(`${spec.name}: ${describeFailing(planned.failing)}`);
+      }
     }
-    return problems.length === 0 ? null : `the switch was refused by the preflight: ${problems.join("; ")}`;
+    if (problems.length === 0) return null;
+    return { message: `the switch was refused by the preflight: ${problems.join("; ")}`, transient };
   }
 
-  #observeFinalSync(ctx: OperationContext, fresh: Folded): void {
-    const started = fresh.operation.steps.find((s) => s.name === "final-sync")?.startedAt;
-    const facts = fresh.operation.steps.length > 0 ? started : null;
-    if (!facts) return;
+  /** When the final sync ended (the latest `lastSyncTime` answering this operation); 0 unknown. */
+  #syncedAt(ctx: OperationContext): number {
     const live = this.#deps.live();
     let latest = 0;
     for (const spec of ctx.specs) {
@@ -350,10 +375,15 @@ export class PlannedMoves {
           latest = Math.max(latest, Date.parse(seen.lastSyncTime));
       }
     }
-    if (latest > 0) {
-      const seconds = Math.max(0, (latest - Date.parse(facts)) / 1000);
-      for (const o of this.#observers) o.finalSynced?.(seconds);
-    }
+    return latest;
+  }
+
+  #observeFinalSync(ctx: OperationContext, fresh: Folded): void {
+    const started = fresh.operation.steps.find((s) => s.name === "final-sync")?.startedAt;
+    const latest = this.#syncedAt(ctx);
+    if (!started || latest === 0) return;
+    const seconds = Math.max(0, (latest - Date.parse(started)) / 1000);
+    for (const o of this.#observers) o.finalSynced?.(seconds);
   }
 
   /**
@@ -381,4 +411,8 @@ export class PlannedMoves {
       return stepCommitPlan(current, step, planned);
     });
   }
+}
+
+function quiesceMs(ctx: OperationContext): number {
+  return (Math.max(0, ...ctx.specs.map((s) => s.quiesceTimeoutSeconds)) || 300) * 1000;
 }

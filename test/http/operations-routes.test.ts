@@ -220,6 +220,28 @@ describe("planned moves over HTTP (app.request, real Git over SSH, scripted live
     expect(op.error).toContain("final sync did not complete within 30m");
   });
 
+  it("a target node NotReady at the switch is waited out; past quiesceTimeout after the sync it rolls back", async () => {
+    const before = await world.remoteHead();
+    const { body } = await call("POST", "/api/failover/sonarr/promote?final-sync=true");
+    world.live.stopped("media", "sonarr");
+    await world.fluxApplies();
+    await world.planned.advance(body.id);
+    const now = new Date().toISOString();
+    world.live.synced("media", "ReplicationSource", "sonarr-config", body.id, now);
+    await world.planned.advance(body.id);
+    world.live.synced("media", "ReplicationDestination", "sonarr-config-backup", body.id, now);
+    world.live.nodes.set("w2", { ready: false, since: now });
+    const synced = await world.remoteHead();
+    await world.planned.advance(body.id);
+    expect(await world.remoteHead()).toBe(synced);
+    world.clock.offsetSeconds = 301;
+    await world.planned.advance(body.id);
+    expect(await trailers()).toContain(
+      "Failover-Step: rollback\nFailover-Outcome: failed\nFailover-Error: the switch was refused by the preflight: sonarr: target-node-ready: node w2 is NotReady",
+    );
+    expect(await git(["diff", before, "main"], world.repo)).toBe("");
+  });
+
   it("lists operations, emergency ones as one step; unknown id 404, bad id 400", async () => {
     const planned = (await call("POST", "/api/failover/sonarr/promote?final-sync=true")).body;
     const emergency = await call("POST", "/api/failover/overseerr/promote?force=true");
