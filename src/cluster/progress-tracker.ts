@@ -1,7 +1,7 @@
 import type { ServiceSpec } from "../domain/service-spec.js";
 import type { Progress, PushInfo } from "../operations/operation-types.js";
 import type { ClusterView } from "./cluster-view.js";
-import { revisionSha } from "./flux-records.js";
+import { revisionSha } from "../domain/flux-revision.js";
 
 /** Whether commit `ancestor` is contained in `descendant`; undefined when not known (yet). */
 export type AncestryCheck = (ancestor: string, descendant: string) => Promise<boolean | undefined>;

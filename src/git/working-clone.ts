@@ -124,10 +124,19 @@ export class WorkingClone {
     });
   }
 
-  /** Writes exactly these files, commits exactly them as the configured identity; returns the sha. */
-  commit(files: ReadonlyMap<string, string>, message: string): Promise<string> {
+  /**
+   * Writes exactly these files, commits exactly them as the configured identity; returns the sha.
+   * With `allowEmpty`, a commit that changes nothing records a step whose work was already done.
+   */
+  commit(
+    files: ReadonlyMap<string, string>,
+    message: string,
+    options: { allowEmpty?: boolean } = {},
+  ): Promise<string> {
     return this.#exclusive("commit", async () => {
-      if (files.size === 0) throw new FailoverError("INTERNAL", "commit() needs at least one file");
+      const allowEmpty = options.allowEmpty === true;
+      if (files.size === 0 && !allowEmpty)
+        throw new FailoverError("INTERNAL", "commit() needs at least one file");
       // The same decision as for reading: a file the plan could read is a file it may write.
       for (const [path, content] of files) {
         const real = await resolveManagedFile(this.directory, path);
@@ -137,11 +146,11 @@ export class WorkingClone {
       }
       const paths = [...files.keys()];
       // Literal pathspecs: a file name like ":(glob)*" must mean that file, not a pattern.
-      await this.#git(["--literal-pathspecs", "add", "--", ...paths]);
+      if (paths.length > 0) await this.#git(["--literal-pathspecs", "add", "--", ...paths]);
       const staged = await this.#git(["--literal-pathspecs", "diff", "--cached", "--quiet", "--", ...paths], {
         okExitCodes: [1],
       });
-      if (staged.exitCode === 0)
+      if (staged.exitCode === 0 && !allowEmpty)
         throw new FailoverError("GIT_FAILED", "Nothing to commit: the files already have this content", {
           details: { paths },
         });
@@ -161,6 +170,7 @@ export class WorkingClone {
           "--quiet",
           "--no-verify",
           "--cleanup=whitespace",
+          ...(allowEmpty ? ["--allow-empty"] : []),
           ...(signingKey === undefined ? [] : ["-S"]),
           "-F",
           "-",
@@ -251,6 +261,26 @@ export class WorkingClone {
     return this.#reading("log", () =>
       readHistory(async (args) => (await this.#git(args)).stdout, this.#remoteRef, options),
     );
+  }
+
+  /**
+   * A repo-relative file as it was at `rev` (e.g. before an operation's first commit), or
+   * undefined when it did not exist there. Managed files are never symlinks (resolveManagedFile
+   * refuses them), so the configured path is the path in the commit.
+   */
+  readFileAt(rev: string, path: string): Promise<string | undefined> {
+    return this.#exclusive("show", async () => {
+      const shown = await this.#git(["cat-file", "-p", `${rev}:${path}`], { okExitCodes: [128] });
+      return shown.exitCode === 0 ? shown.stdout : undefined;
+    });
+  }
+
+  /** Shas of `sha` and every commit after it on origin/<branch> (for "Flux applied this or later"). */
+  commitsSince(sha: string): Promise<string[]> {
+    return this.#exclusive("rev-list", async () => {
+      const { stdout } = await this.#git(["rev-list", "--end-of-options", `${sha}..${this.#remoteRef}`]);
+      return [sha, ...stdout.split("\n").filter((l) => l !== "")];
+    });
   }
 
   /** The committer time (strict ISO 8601) of a commit, e.g. a promote commit for `reverse-synced`. */

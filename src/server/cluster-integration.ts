@@ -24,6 +24,8 @@ export interface ClusterIntegration {
    * operations and takes automatic decisions. Null without a cluster.
    */
   leader: LeaderElection | null;
+  /** Flux's GitRepository artifact revision: it moves when a commit was pushed (by any replica). */
+  sourceRevision(): string | null;
   pushed: NonNullable<OperationObserver["pushed"]>;
   /** The working clone fetched: commits Flux applied may now be known to it. */
   fetched(): void;
@@ -104,6 +106,7 @@ export function startClusterIntegration(
     reconfigure: (next) =>
       watcher.reconfigure({ services: next.services, gitRepository: next.cluster.flux.gitRepository }),
     leader,
+    sourceRevision: () => watcher.gitRepository()?.artifactRevision ?? null,
     stop: async () => {
       metrics.setReplicationAges(undefined);
       await Promise.all([watcher.stop(), leader.stop()]);

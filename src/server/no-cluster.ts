@@ -14,6 +14,7 @@ export const noCluster: ClusterIntegration = {
   live: () => null,
   status: null,
   leader: null,
+  sourceRevision: () => null,
   pushed: () => undefined,
   fetched: () => undefined,
   onChange: () => undefined,

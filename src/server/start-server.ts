@@ -19,7 +19,11 @@ import { FailoverOperations } from "../operations/failover-operations.js";
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import { EventHub } from "../events/event-hub.js";
 import { LiveEvents } from "../events/live-events.js";
+import { operationFromDetail } from "../events/live-operation.js";
 import { observeOperations } from "../events/observed-operations.js";
+import { OperationDriver } from "../operations/operation-driver.js";
+import { OperationReader } from "../operations/operation-reader.js";
+import { PlannedMoves } from "../operations/planned-moves.js";
 import type { ClusterIntegration } from "./cluster-integration.js";
 import { listen } from "./listen.js";
 import { noCluster, wantsCluster } from "./no-cluster.js";
@@ -153,6 +157,35 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     onError: (service, error) => logger.error("Live status failed; its last one stays", { service, error }),
   });
   cluster.onChange(() => live.liveChanged());
+  const reader = new OperationReader({
+    repo: clone,
+    config: () => current.config,
+    live: () => cluster.live(),
+    progress: (service, commit) => cluster.status?.progress(service, commit) ?? null,
+    now: () => new Date(),
+  });
+  const planned = new PlannedMoves({
+    operations,
+    reader,
+    config: () => current.config,
+    live: () => cluster.live(),
+    leader: () => cluster.leader,
+    logger,
+    now: () => new Date(),
+  });
+  planned.observe({
+    finalSynced: (seconds) => metrics.finalSync.observe(seconds),
+    // Each step of a planned move reaches the dashboard as it happens (SPEC §7.1 `operation`).
+    operationChanged: (op) => live.operation(operationFromDetail(op)),
+  });
+  const driver = new OperationDriver({
+    planned,
+    operations,
+    leader: () => cluster.leader,
+    sourceRevision: () => cluster.sourceRevision(),
+    logger: logger.child({ component: "operations" }),
+    onEnded: (op) => metrics.observer.plannedMoveEnded?.(op),
+  });
   const readiness: Readiness = {
     configLoaded: true,
     gitReachable: false,
@@ -219,6 +252,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     readiness: () => readiness,
     status,
     events: hub,
+    planned,
   });
   const limits = { ...defaultHttpLimits, ...options.httpLimits };
   let server: ServerType;
@@ -238,6 +272,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   logger.info(`Listening on ${url}`);
   void refresh().finally(scheduleRefresh);
+  // Planned moves are driven only with a cluster (they need it to observe each step).
+  if (cluster.leader !== null) driver.start();
 
   return {
     url,
@@ -245,6 +281,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     async close() {
       clearTimeout(refreshTimer);
+      await driver.stop();
       for (const w of watches) w.close();
       live.close();
       hub.close(); // open event streams would hold server.close() forever

@@ -169,11 +169,15 @@ export interface ServiceConfig {
   name: string;
   namespace: string;
   dir: string;
-  /** Keys replacing the defaults below (a Deployment in `<dir>/deployment.yaml`). */
+  /** Keys that replace or add to the generated service entry (files, replication, quiesce, timeouts, …). */
   config?: Record<string, unknown>;
 }
 
 export function serviceConfig(s: ServiceConfig): Record<string, unknown> {
+  return { ...generatedConfig(s), ...s.config };
+}
+
+function generatedConfig(s: ServiceConfig): Record<string, unknown> {
   return {
     name: s.name,
     namespace: s.namespace,
@@ -196,6 +200,8 @@ export interface StoryConfigOptions {
   services: ServiceConfig[];
   /** `cluster.flux.reconcile`: nudge Flux after each push (default true). */
   reconcile?: boolean;
+  /** Keys added to `defaults` (e.g. quiesceTimeout). */
+  defaults?: Record<string, unknown>;
 }
 
 /** failover-api's configuration (SPEC §3): cluster on, Flux nudge on unless turned off, no auth. */
@@ -220,7 +226,7 @@ export async function writeStoryConfig(file: string, o: StoryConfigOptions): Pro
         },
       },
       auth: { mode: "none" },
-      defaults: { primaryNode, backupNode, maxReplicationAge: "2h" },
+      defaults: { primaryNode, backupNode, maxReplicationAge: "2h", ...o.defaults },
       services: o.services.map(serviceConfig),
     }),
   );

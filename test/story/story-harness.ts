@@ -20,6 +20,7 @@ import {
   writeStoryConfig,
   type ServiceConfig,
   type StatusBody,
+  type StoryConfigOptions,
 } from "./story-fixtures.js";
 import { waitFor } from "./wait-for.js";
 
@@ -31,33 +32,95 @@ export interface StoryOptions {
   kustomizations: KustomizationOptions[];
   /** Kustomizations the roots create (an app's ks.yaml): waited for at start too. */
   childKustomizations?: string[];
+  /** Keys added to the config's `defaults`. */
+  defaults?: Record<string, unknown>;
+  /** Record a recent sync on each service's forward `<name>-config-backup` (default true). */
+  seedForwardSync?: boolean;
 }
 
-export interface Story {
+/** Everything but failover-api: for tests that run the server themselves (as processes). */
+export interface StoryWorld {
   cp: ControlPlane;
   ssh: SshGitServer;
   flux: Flux;
-  server: RunningServer;
   /** The bare repository on disk. */
   repo: string;
-  /** Rewrites failover-api's configuration and waits until the server reloaded it. */
-  reconfigure(changes: { reconcile: boolean }): Promise<void>;
-  serverLog: string[];
+  /** failover-api's configuration file, and the kubeconfig of its ServiceAccount. */
+  configPath: string;
+  kubeconfig: string;
+  /** What the configuration file was written from (reconfigure rewrites it with changes). */
+  config: StoryConfigOptions;
+  /** A directory the test may use; removed by stop(). */
+  work: string;
   head(): Promise<string>;
   /** Whether commit `ancestor` is contained in `descendant`, in the bare repository. */
   contains(ancestor: string, descendant: string): Promise<boolean>;
   stop(): Promise<void>;
 }
 
+export interface Story extends StoryWorld {
+  server: RunningServer;
+  serverLog: string[];
+  /** Rewrites failover-api's configuration and waits until the server reloaded it. */
+  reconfigure(changes: { reconcile: boolean }): Promise<void>;
+}
+
 export async function startStory(o: StoryOptions): Promise<Story> {
-  const work = await mkdtemp(join(tmpdir(), "failover-story-"));
+  const world = await startStoryWorld(o);
   const serverLog: string[] = [];
+  let server: RunningServer | undefined;
+  try {
+    const tServer = Date.now();
+    process.env.KUBECONFIG = world.kubeconfig;
+    server = await startServer({
+      configPath: world.configPath,
+      host: "127.0.0.1",
+      port: 0,
+      write: (line) => serverLog.push(line),
+    });
+    const base = server.url;
+    await waitFor(
+      "failover-api's live view of the cluster",
+      async () => (await api<StatusBody>(base, "GET", `/api/failover/${o.services[0]!.name}/status`)).body,
+      (s) => s.live !== null,
+      30_000,
+    );
+    console.log(`[story] failover-api up with its live view in ${Date.now() - tServer} ms`);
+  } catch (error) {
+    await server?.close().catch(() => undefined);
+    await world.stop().catch(() => undefined);
+    throw error;
+  }
+  const running = server;
+  return {
+    ...world,
+    server: running,
+    serverLog,
+    reconfigure: async (changes) => {
+      const reloads = () => serverLog.filter((l) => l.includes('"Configuration reloaded"')).length;
+      const before = reloads();
+      await writeStoryConfig(world.configPath, { ...world.config, ...changes });
+      await waitFor(
+        "failover-api to reload its configuration",
+        () => Promise.resolve(reloads()),
+        (n) => n > before,
+        15_000,
+      );
+    },
+    stop: async () => {
+      await running.close();
+      delete process.env.KUBECONFIG;
+      await world.stop();
+    },
+  };
+}
+
+export async function startStoryWorld(o: StoryOptions): Promise<StoryWorld> {
+  const work = await mkdtemp(join(tmpdir(), "failover-story-"));
   let cp: ControlPlane | undefined;
   let ssh: SshGitServer | undefined;
   let flux: Flux | undefined;
-  let server: RunningServer | undefined;
   const stop = async (): Promise<void> => {
-    await server?.close();
     await flux?.stop();
     await ssh?.stop();
     await cp?.stop();
@@ -90,7 +153,7 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     const tApplied = Date.now();
     // Every forward replication last synced ten minutes ago (VolSync would report it).
     const synced = new Date(Date.now() - 600_000);
-    for (const s of o.services) {
+    for (const s of o.seedForwardSync === false ? [] : o.services) {
       await setLastSyncTime(
         cp,
         o.namespace,
@@ -100,51 +163,30 @@ export async function startStory(o: StoryOptions): Promise<Story> {
       );
     }
     // failover-api runs as a ServiceAccount bound to exactly deploy/base/rbac.yaml.
-    process.env.KUBECONFIG = await applyRbac(cp, "failover-system");
+    const kubeconfig = await applyRbac(cp, "failover-system");
     const configPath = join(work, "config.yaml");
-    const config = {
+    const config: StoryConfigOptions = {
       url,
       sshKeyFile: ssh.clientKeyFile,
       knownHostsFile: ssh.knownHostsFile,
       dataDir: join(work, "data"),
       services: o.services,
+      ...(o.defaults ? { defaults: o.defaults } : {}),
     };
     await writeStoryConfig(configPath, config);
-    server = await startServer({
-      configPath,
-      host: "127.0.0.1",
-      port: 0,
-      write: (line) => serverLog.push(line),
-    });
-    const base = server.url;
-    await waitFor(
-      "failover-api's live view of the cluster",
-      async () => (await api<StatusBody>(base, "GET", `/api/failover/${o.services[0]!.name}/status`)).body,
-      (s) => s.live !== null,
-      30_000,
-    );
     console.log(
       `[story] world up in ${Date.now() - t0} ms: control plane, nodes and SSH ${tFlux - t0} ms, ` +
-        `Flux started and first commit applied ${tApplied - tFlux} ms, failover-api ${Date.now() - tApplied} ms`,
+        `Flux started and first commit applied ${tApplied - tFlux} ms`,
     );
     return {
       cp,
       ssh,
       flux,
-      server,
       repo,
-      reconfigure: async (changes) => {
-        const reloads = () => serverLog.filter((l) => l.includes('"Configuration reloaded"')).length;
-        const before = reloads();
-        await writeStoryConfig(configPath, { ...config, ...changes });
-        await waitFor(
-          "failover-api to reload its configuration",
-          () => Promise.resolve(reloads()),
-          (n) => n > before,
-          15_000,
-        );
-      },
-      serverLog,
+      configPath,
+      kubeconfig,
+      config,
+      work,
       head: () => git(["rev-parse", "main"], repo),
       contains: async (ancestor, descendant) =>
         git(["merge-base", "--is-ancestor", ancestor, descendant], repo).then(
