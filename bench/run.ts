@@ -1,6 +1,9 @@
 /**
  * SPEC §13 benchmark (`npm run bench`): every part in one run on one machine, with the load
- * average recorded, and the table of targets at the end.
+ * average recorded, and the table of targets at the end. Parts: the Git operations against a
+ * generated repository over SSH on loopback (bench/git-operations.ts), GET /api/services under
+ * load, 100 event streams, the dashboard's first load, and promote → Flux applied on the test
+ * control plane with the real Flux controllers.
  */
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
@@ -8,6 +11,7 @@ import { cpus, totalmem } from "node:os";
 import { promisify } from "node:util";
 import { loadAverage, type TargetRow } from "./bench-stats.js";
 import { runDashboardLoadBench } from "./dashboard-load.js";
+import { runFluxBench } from "./flux-apply.js";
 import { runGitBench } from "./git-operations.js";
 import { runEventsClientsBench } from "./http-events.js";
 import { runHttpServicesBench } from "./http-services.js";
@@ -29,9 +33,9 @@ async function machine(): Promise<Record<string, string>> {
   };
 }
 
-const parts = ["git", "http", "events", "web"] as const;
+const parts = ["git", "http", "events", "web", "flux"] as const;
 
-/** `bench/run.ts [git|http|events|web] [--profile]`: every part by default, or one of them. */
+/** `bench/run.ts [git|http|events|web|flux] [--profile]`: every part by default, or one of them. */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const only = parts.find((p) => args.includes(p));
@@ -58,6 +62,7 @@ async function main(): Promise<void> {
   );
   await run("events", runEventsClientsBench);
   await run("web", runDashboardLoadBench);
+  await run("flux", runFluxBench);
 
   console.log("\nSPEC §13 targets");
   console.log(`  ${"metric".padEnd(46)} ${"measured".padEnd(12)} ${"target".padEnd(10)} met`);

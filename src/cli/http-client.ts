@@ -30,7 +30,10 @@ export function httpClient(
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (cause) {
-      throw new FailoverError("GIT_UNREACHABLE", `cannot reach the failover-api server at ${base}`, {
+      // fetch() says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND …) is its cause.
+      const inner = (cause as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const why = typeof inner?.code === "string" ? inner.code : String(inner?.message ?? cause);
+      throw new FailoverError("GIT_UNREACHABLE", `cannot reach the failover-api server at ${base} (${why})`, {
         cause,
         retryable: true,
       });
@@ -68,6 +71,18 @@ export function httpClient(
     switchService: (name, action, o) => call("POST", `/api/failover/${seg(name)}/${action}`, act(o)),
     evacuate: (node, o) => call("POST", `/api/nodes/${seg(node)}/evacuate`, act(o)),
     history: (name, limit) => call("GET", `/api/failover/${seg(name)}/history?limit=${limit}`),
+    planned: (target, o) =>
+      call(
+        "POST",
+        "node" in target
+          ? `/api/nodes/${seg(target.node)}/evacuate`
+          : `/api/failover/${seg(target.service)}/${target.action}`,
+        { ...act(o), finalSync: true },
+      ),
+    operations: (limit) => call("GET", `/api/operations?limit=${limit}`),
+    operation: (id) => call("GET", `/api/operations/${seg(id)}`),
+    abort: (id, reason) =>
+      call("POST", `/api/operations/${seg(id)}/abort`, reason === undefined ? {} : { reason }),
     close: () => Promise.resolve(),
   };
 }

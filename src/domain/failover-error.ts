@@ -18,6 +18,11 @@ export const errorCodes = [
   "GIT_FAILED",
   "DISK_FULL",
   "CLUSTER_UNAVAILABLE",
+  /** A planned move needs a cluster to observe each step (SPEC §5.1). */
+  "CLUSTER_REQUIRED",
+  "OPERATION_NOT_FOUND",
+  /** A planned move of the service is already running, or the operation can no longer be aborted. */
+  "OPERATION_CONFLICT",
   "SHUTTING_DOWN",
   "INTERNAL",
 ] as const;
@@ -29,6 +34,11 @@ const retryableByDefault: ReadonlySet<ErrorCode> = new Set([
   "DISK_FULL",
   "GIT_PUSH_REJECTED",
   "CLUSTER_UNAVAILABLE",
+  /** A planned move needs a cluster to observe each step (SPEC §5.1). */
+  "CLUSTER_REQUIRED",
+  "OPERATION_NOT_FOUND",
+  /** A planned move of the service is already running, or the operation can no longer be aborted. */
+  "OPERATION_CONFLICT",
   "SHUTTING_DOWN",
 ]);
 

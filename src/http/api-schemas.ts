@@ -29,28 +29,26 @@ export const operationQuery = z.object({
   dryRun: booleanFlag.optional().openapi({ description: "Alias of `dry-run`." }),
   force: booleanFlag.optional().openapi({ description: "Override failing (forceable) preflight checks." }),
   reason: z.string().max(1000).optional().openapi({ description: "Recorded in the commit." }),
+  "final-sync": booleanFlag.optional().openapi({
+    description: "A planned move: quiesce, final sync, switch (SPEC §5.1); answers 202 with the operation.",
+  }),
+  finalSync: booleanFlag.optional().openapi({ description: "Alias of `final-sync`." }),
+  wait: booleanFlag.optional().openapi({
+    description: "With final-sync: hold the answer until the operation ends (bounded by its timeouts).",
+  }),
 });
 
 /**
  * GET …/promote only plans, so there `dry-run=true` is required (without it: 405, SPEC §7). The
  * alias `dryRun` is still accepted, mapped onto `dry-run`, but not documented twice.
  */
-const planQueryObject = z.object({
-  "dry-run": z.literal("true").openapi({ description: "Required: GET only plans (also `dryRun`)." }),
-  force: booleanFlag.optional().openapi({ description: "Plan as if forced: failing checks are overridden." }),
-  reason: z.string().max(1000).optional(),
-});
-// Typed as the object it produces (the route types do not take a preprocess step).
-export const planQuery = z.preprocess((query) => {
-  const q = (query ?? {}) as Record<string, unknown>;
-  return q["dry-run"] === undefined && q.dryRun !== undefined ? { ...q, "dry-run": q.dryRun } : q;
-}, planQueryObject) as unknown as typeof planQueryObject;
-
 export const operationBody = z
   .strictObject({
     reason: z.string().max(1000).optional(),
     force: z.boolean().optional(),
     dryRun: z.boolean().optional(),
+    finalSync: z.boolean().optional(),
+    wait: z.boolean().optional(),
   })
   .openapi("OperationRequest");
 
