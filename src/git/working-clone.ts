@@ -33,6 +33,24 @@ export interface NetworkOptions {
   signal?: AbortSignal | undefined;
 }
 
+export interface SyncOptions extends NetworkOptions {
+  /**
+   * The caller knows the working tree is exactly this commit, untouched since (it wrote or reset
+   * it last): when the fetch finds the branch still there, no checkout, reset or clean runs.
+   */
+  cleanAt?: string | undefined;
+}
+
+export interface PushOptions extends NetworkOptions {
+  /**
+   * The commit HEAD was made on. The push is then accepted only while the remote branch is
+   * exactly this commit (git's compare-and-swap, `--force-with-lease=<branch>:<expected>`):
+   * HEAD is its child, so what lands is always a fast-forward, and a branch that moved — on,
+   * or back — is "rejected" instead of being built upon from a stale view.
+   */
+  expected?: string | undefined;
+}
+
 const cloneDirName = "repo";
 const cloningPrefix = "repo.cloning-";
 // Failures that say nothing about the clone itself; re-cloning would not help.
@@ -66,8 +84,8 @@ export class WorkingClone {
    * Makes the clone exist and match origin/<branch> exactly (clean tree); returns its head.
    * `signal` (the operation's deadline) stops the fetch or clone when it aborts.
    */
-  sync(options: NetworkOptions = {}): Promise<{ head: string }> {
-    const { signal } = options;
+  sync(options: SyncOptions = {}): Promise<{ head: string }> {
+    const { signal, cleanAt } = options;
     return this.#exclusive(
       "sync",
       async () => {
@@ -84,6 +102,13 @@ export class WorkingClone {
               ],
               { signal },
             );
+            if (cleanAt !== undefined && fullSha.test(cleanAt)) {
+              const [tip, head] = (await this.#git(["rev-parse", this.#remoteRef, "HEAD"])).stdout.split(
+                "\n",
+              );
+              // Nothing moved: the tree is already what a reset would make it.
+              if (tip === cleanAt && head === cleanAt) return { head };
+            }
             await this.#resetToRemote();
             return { head: await this.#head() };
           } catch (error) {
@@ -191,17 +216,21 @@ export class WorkingClone {
 
   /**
    * Pushes HEAD to the branch as a fast-forward only (never forced: the remote's acceptance is
-   * the compare-and-swap between replicas). "rejected" means someone else pushed first.
+   * the compare-and-swap between replicas). "rejected" means the branch is not where the commit
+   * was made: someone else pushed first (or, with `expected`, moved the branch in any way).
    */
-  push(options: NetworkOptions = {}): Promise<PushOutcome> {
-    const { signal } = options;
+  push(options: PushOptions = {}): Promise<PushOutcome> {
+    const { signal, expected } = options;
+    const branchRef = `refs/heads/${this.#options.branch}`;
     return this.#exclusive(
       "push",
       async () => {
+        if (expected !== undefined) await this.#mustDescend(expected);
+        // No "+" in the refspec, ever: without `expected` git itself refuses a non-fast-forward;
+        // with it, HEAD descends from the one commit the remote may be at (checked just above).
+        const lease = expected === undefined ? [] : [`--force-with-lease=${branchRef}:${expected}`];
         try {
-          await this.#git(["push", "--quiet", "origin", `HEAD:refs/heads/${this.#options.branch}`], {
-            signal,
-          });
+          await this.#git(["push", "--quiet", ...lease, "origin", `HEAD:${branchRef}`], { signal });
         } catch (error) {
           if (isFailoverError(error) && error.code === "GIT_PUSH_REJECTED") {
             this.#logger.info("Push rejected: the branch moved on", { remote: this.remote });
@@ -220,6 +249,19 @@ export class WorkingClone {
       },
       signal,
     );
+  }
+
+  /** The lease below may only ever allow a fast-forward: HEAD must descend from `expected`. */
+  async #mustDescend(expected: string): Promise<void> {
+    const descends =
+      fullSha.test(expected) &&
+      (await this.#git(["merge-base", "--is-ancestor", expected, "HEAD"], { okExitCodes: [1] })).exitCode ===
+        0;
+    if (!descends)
+      throw new FailoverError(
+        "INTERNAL",
+        `refusing to push: HEAD does not descend from ${expected}, so the push would not be a fast-forward; nothing was pushed`,
+      );
   }
 
   /** Checks that a push would be accepted (reachability, credentials, write access), for `doctor`. */

@@ -3,8 +3,16 @@ import type { HistoryCommit } from "../git/commit-history.js";
 /** What operations need from the working clone (src/git's WorkingClone implements it). */
 export interface Repository {
   readonly remote: string;
-  /** `signal`: the operation's deadline; network commands still running when it aborts are killed. */
-  sync(options?: { signal?: AbortSignal | undefined }): Promise<{ head: string }>;
+  /**
+   * Fetches and makes the working tree origin/<branch>; returns its head. `signal`: the
+   * operation's deadline; network commands still running when it aborts are killed. `cleanAt`:
+   * the caller knows the tree is exactly this commit, untouched since; when the branch is still
+   * there, the tree is left as it is.
+   */
+  sync(options?: {
+    signal?: AbortSignal | undefined;
+    cleanAt?: string | undefined;
+  }): Promise<{ head: string }>;
   head(): Promise<string>;
   readFile(path: string): Promise<string | undefined>;
   commit(
@@ -16,7 +24,14 @@ export interface Repository {
   readFileAt(rev: string, path: string): Promise<string | undefined>;
   /** `sha` and every commit after it on the remote branch. */
   commitsSince(sha: string): Promise<string[]>;
-  push(options?: { signal?: AbortSignal | undefined }): Promise<"pushed" | "rejected">;
+  /**
+   * Pushes HEAD, a child of `expected`: accepted only while the remote branch is exactly
+   * `expected` (the compare-and-swap), so a fast-forward always; "rejected" otherwise.
+   */
+  push(options?: {
+    signal?: AbortSignal | undefined;
+    expected?: string | undefined;
+  }): Promise<"pushed" | "rejected">;
   resetToRemote(): Promise<void>;
   log(options?: { limit?: number; service?: string; operation?: string }): Promise<HistoryCommit[]>;
 }

@@ -147,6 +147,54 @@ describe("WorkingClone over a real SSH server", () => {
     await expectOnlyFastForwards(repo);
   });
 
+  it("pushes with an expected tip only while the branch is exactly there, and only fast-forwards", async () => {
+    const repo = await newRepo({ "a.yaml": "a: 1\n", "b.yaml": "b: 1\n" });
+    const bare = server.repoPath(repo);
+    const { clone } = await makeClone(server, repo);
+    const { head: base } = await clone.sync();
+    const ours = await clone.commit(new Map([["a.yaml", "a: 2\n"]]), message);
+    expect(await clone.push({ expected: base })).toBe("pushed");
+    expect(await git(["rev-parse", "main"], bare)).toBe(ours);
+
+    // The branch moved back to `base` behind our back: a push expecting `ours` is refused, though
+    // a plain push would have been a fast-forward.
+    await git(["update-ref", "refs/heads/main", base, ours], bare);
+    const next = await clone.commit(new Map([["a.yaml", "a: 3\n"]]), message);
+    expect(await clone.push({ expected: ours })).toBe("rejected");
+    expect(await git(["rev-parse", "main"], bare)).toBe(base);
+
+    // HEAD not descending from the expected tip is never pushed, whatever the remote holds.
+    await clone.resetToRemote();
+    await clone.sync();
+    const unrelated = await clone.commit(new Map([["b.yaml", "b: 2\n"]]), message);
+    const refused = await failure(clone.push({ expected: next }));
+    expect(refused.code).toBe("INTERNAL");
+    expect(refused.message).toMatch(/not be a fast-forward; nothing was pushed/);
+    expect(await git(["rev-parse", "main"], bare)).toBe(base);
+    expect(await clone.push({ expected: base })).toBe("pushed");
+    expect(await git(["rev-parse", "main"], bare)).toBe(unrelated);
+  });
+
+  it("leaves a tree it is told is clean alone when the branch has not moved, and resets it when it has", async () => {
+    const repo = await newRepo({ "a.yaml": "a: 1\n" });
+    const { clone } = await makeClone(server, repo);
+    const { head } = await clone.sync();
+    // A file that a reset would remove shows whether one ran.
+    await writeFile(join(clone.directory, "witness.txt"), "x");
+    expect((await clone.sync({ cleanAt: head })).head).toBe(head);
+    expect(await readFile(join(clone.directory, "witness.txt"), "utf8")).toBe("x");
+
+    const theirs = await pushFromElsewhere(repo, "a.yaml", "a: 2\n");
+    expect((await clone.sync({ cleanAt: head })).head).toBe(theirs);
+    await expect(stat(join(clone.directory, "witness.txt"))).rejects.toThrow();
+    expect(await clone.readFile("a.yaml")).toBe("a: 2\n");
+
+    // Without cleanAt, a sync always resets.
+    await writeFile(join(clone.directory, "witness.txt"), "x");
+    expect((await clone.sync()).head).toBe(theirs);
+    await expect(stat(join(clone.directory, "witness.txt"))).rejects.toThrow();
+  });
+
   it("reports an unreachable remote by name, keeps the clone clean, and recovers when it is back", async () => {
     const repo = await newRepo();
     const { clone } = await makeClone(server, repo);
