@@ -4,7 +4,7 @@ import type { Logger } from "../log/logger.js";
 import { plannedMoveFilesOf } from "../manifests/scan-planned-move.js";
 import { unifiedDiff } from "../manifests/unified-diff.js";
 import type { PushInfo } from "./operation-types.js";
-import { analyse, readSnapshot, type RepoSnapshot } from "./repo-snapshot.js";
+import { advanceSnapshot, analyse, readSnapshot, type RepoSnapshot } from "./repo-snapshot.js";
 import type { Repository } from "./repository.js";
 import { SerialQueue } from "./serial-queue.js";
 import { operationDeadline } from "./operation-deadline.js";
@@ -60,6 +60,8 @@ export class RepoSession {
   readonly #deps: RepoSessionDeps;
   readonly #queue = new SerialQueue();
   #snapshot: RepoSnapshot | undefined;
+  /** The working clone's HEAD and tree are exactly `#snapshot.revision`, untouched since. */
+  #clean = false;
 
   constructor(deps: RepoSessionDeps) {
     this.#deps = deps;
@@ -109,8 +111,12 @@ export class RepoSession {
   }
 
   /**
-   * The shared plan → commit → push loop. `plan` runs against each fresh tree (`attempt` counts
-   * the tries), so a retry after a rejected push sees, and respects, what the other writer did.
+   * The shared plan → commit → push loop. The first attempt plans from the snapshot in hand when
+   * the working clone is still exactly that snapshot's commit, and pushes at once: the push is
+   * accepted only while the remote branch is still that commit (the compare-and-swap), so one
+   * round trip decides. A rejected push means the snapshot was behind: fetch, reset and plan
+   * again from the new tree (`attempt` counts the tries), which sees, and respects, what the
+   * other writer did. See docs/architecture.md, "One round trip per write".
    */
   step<R>(options: StepOptions, plan: (snapshot: RepoSnapshot, attempt: number) => StepPlan<R>): Promise<R> {
     const log = this.#deps.logger.child({
@@ -119,7 +125,7 @@ export class RepoSession {
       services: options.services,
     });
     // A dry-run plans from the last fetched snapshot, which is immutable: it needs neither Git nor
-    // the queue, so it never waits behind a write. A real step fetches first, under a deadline.
+    // the queue, so it never waits behind a write. A real step runs in the queue, under a deadline.
     const cached = options.fromSnapshot === true ? this.#snapshot : undefined;
     const deadline = cached
       ? undefined
@@ -128,8 +134,12 @@ export class RepoSession {
     const work = async (): Promise<R> => {
       try {
         const retries = this.#deps.config().git.pushRetries;
+        // Rejections of plans made from a fetched tree: those are what pushRetries bounds (a
+        // rejection of the snapshot in hand only says it was behind).
+        let contended = 0;
         for (let attempt = 0; ; attempt++) {
-          const snapshot = cached ?? (await this.#sync(signal));
+          const held = cached ?? (attempt === 0 ? this.#held() : undefined);
+          const snapshot = held ?? (await this.#sync(signal));
           const planned = plan(snapshot, attempt);
           const files = [...planned.changed.keys()].sort();
           const diff = files
@@ -139,14 +149,18 @@ export class RepoSession {
           if (cached || planned.message === null || (empty && planned.allowEmpty !== true)) {
             return planned.build({ commit: null, diff, files });
           }
+          // From here until the next snapshot is published, the tree is not the snapshot's.
+          this.#clean = false;
           const sha = await this.#deps.repo.commit(planned.changed, planned.message, {
             allowEmpty: planned.allowEmpty === true,
           });
-          const outcome = await this.#deps.repo.push({ signal }).catch(async (error: unknown) => {
-            this.#deps.observer.pushAttempt?.("error");
-            await this.#deps.repo.resetToRemote().catch(() => undefined);
-            throw error;
-          });
+          const outcome = await this.#deps.repo
+            .push({ signal, expected: snapshot.revision })
+            .catch(async (error: unknown) => {
+              this.#deps.observer.pushAttempt?.("error");
+              await this.#deps.repo.resetToRemote().catch(() => undefined);
+              throw error;
+            });
           this.#deps.observer.pushAttempt?.(outcome);
           if (outcome === "pushed") {
             if (planned.pushed) {
@@ -159,24 +173,34 @@ export class RepoSession {
                 action: planned.pushed.action,
               });
             }
-            // The push made the remote equal to HEAD: re-read the tree without another fetch.
-            await readSnapshot(this.#deps.repo, this.#deps.config(), sha, this.#deps.now())
+            // The remote is now exactly HEAD, which is the planned tree: the next snapshot is the
+            // one in hand plus these files and this commit, without a fetch or re-reading.
+            await this.#afterPush(snapshot, planned.changed, sha)
               .then((next) => {
                 this.#publish(next);
+                this.#clean = true;
                 this.#deps.observer.remoteReached?.(next);
               })
               .catch((error: unknown) => log.warn("Refresh after push failed", { error }));
             return planned.build({ commit: sha, diff, files });
           }
-          await this.#deps.repo.resetToRemote();
-          if (attempt >= retries) {
+          // The next attempt's fetch resets the tree to the new branch; so does the next
+          // operation's if this one ends here (the tree is not clean).
+          if (held !== undefined) {
+            log.info("Push rejected: the snapshot in hand was behind; planning again from a fetched tree", {
+              revision: snapshot.revision,
+            });
+            continue;
+          }
+          if (contended++ >= retries) {
+            await this.#deps.repo.resetToRemote().catch(() => undefined);
             throw new FailoverError(
               "GIT_PUSH_REJECTED",
               `push to ${this.#deps.repo.remote} still rejected after ${retries + 1} attempts: the branch keeps moving`,
               { retryable: true },
             );
           }
-          const delay = Math.min(2000, 50 * 2 ** attempt) * (0.5 + this.#deps.random());
+          const delay = Math.min(2000, 50 * 2 ** (contended - 1)) * (0.5 + this.#deps.random());
           log.info("Push rejected; planning again from the new tree", {
             attempt,
             delayMs: Math.round(delay),
@@ -199,15 +223,54 @@ export class RepoSession {
     return this.#queue.run(work, signal).finally(() => deadline?.clear());
   }
 
+  /**
+   * The snapshot in hand when a write may plan from it: the working clone is exactly its commit
+   * (nothing written since it was published) and it was read under the configuration in force.
+   */
+  #held(): RepoSnapshot | undefined {
+    const snapshot = this.#snapshot;
+    return this.#clean && snapshot?.config === this.#deps.config() ? snapshot : undefined;
+  }
+
+  /**
+   * Fetches; re-reads only when the branch moved (or the configuration changed). A snapshot is a
+   * function of its commit and the configuration, so an unchanged branch keeps the one in hand.
+   */
   async #sync(signal?: AbortSignal): Promise<RepoSnapshot> {
-    const { head } = await this.#deps.repo.sync({ signal }).catch((error: unknown) => {
+    const previous = this.#snapshot;
+    const cleanAt = this.#clean ? previous?.revision : undefined;
+    this.#clean = false;
+    const { head } = await this.#deps.repo.sync({ signal, cleanAt }).catch((error: unknown) => {
       this.#deps.observer.syncFailed?.(error);
       throw error;
     });
-    const snapshot = await readSnapshot(this.#deps.repo, this.#deps.config(), head, this.#deps.now());
-    this.#publish(snapshot);
+    const config = this.#deps.config();
+    const snapshot =
+      previous?.revision === head && previous.config === config
+        ? previous
+        : await readSnapshot(this.#deps.repo, config, head, this.#deps.now());
+    if (snapshot !== previous) this.#publish(snapshot);
+    this.#clean = true;
     this.#deps.observer.remoteReached?.(snapshot);
     return snapshot;
+  }
+
+  /** The snapshot after `sha` (HEAD, pushed) wrote `changed` on top of `before`. */
+  async #afterPush(
+    before: RepoSnapshot,
+    changed: ReadonlyMap<string, string>,
+    sha: string,
+  ): Promise<RepoSnapshot> {
+    const config = this.#deps.config();
+    if (config !== before.config) return readSnapshot(this.#deps.repo, config, sha, this.#deps.now());
+    // Our commit is the newest on the branch: one commit read, not the history again.
+    const [newest] = await this.#deps.repo.log({ limit: 1 });
+    return advanceSnapshot(before, {
+      revision: sha,
+      changed,
+      commit: newest?.sha === sha ? newest : undefined,
+      readAt: this.#deps.now(),
+    });
   }
 
   #publish(snapshot: RepoSnapshot): void {

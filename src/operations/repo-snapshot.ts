@@ -52,6 +52,8 @@ export function summarize(spec: ServiceSpec, reading: RoleReading): ServiceSumma
 }
 
 const notFound = ": file not found in the repository";
+/** How many failover commits a snapshot holds. */
+const historyDepth = 100;
 
 export function analyse(
   config: AppConfig,
@@ -70,6 +72,55 @@ export function analyse(
     services.set(spec.name, { spec, analysis, reading, summary: summarize(spec, reading) });
   }
   return services;
+}
+
+/**
+ * The snapshot after a commit of ours on top of `before` (pushed, so the branch is exactly it):
+ * `changed` files replace theirs, only the services reading one of them are analysed again, and
+ * `commit` (when it is a failover commit) becomes the newest of the history. What readSnapshot
+ * would read at `revision`, without reading it.
+ */
+export function advanceSnapshot(
+  before: RepoSnapshot,
+  next: {
+    revision: string;
+    changed: ReadonlyMap<string, string>;
+    commit: HistoryCommit | undefined;
+    readAt: Date;
+  },
+): RepoSnapshot {
+  const files = new Map(before.files);
+  const readErrors = new Map(before.readErrors);
+  for (const [path, text] of next.changed) {
+    files.set(path, text);
+    readErrors.delete(path);
+  }
+  const touched = (spec: ServiceSpec) => plannedMoveFilesOf(spec).some((f) => next.changed.has(f));
+  const services = new Map<string, ServiceState>();
+  for (const spec of before.config.services) {
+    const kept = before.services.get(spec.name);
+    if (kept !== undefined && !touched(spec)) services.set(spec.name, kept);
+    else {
+      const one = analyse({ ...before.config, services: [spec] }, files, readErrors).get(spec.name);
+      if (one !== undefined) services.set(spec.name, one);
+    }
+  }
+  const commits =
+    next.commit === undefined ? before.commits : [next.commit, ...before.commits].slice(0, historyDepth);
+  return {
+    revision: next.revision,
+    readAt: next.readAt,
+    config: before.config,
+    files,
+    readErrors,
+    services,
+    history: historyOf(commits),
+    commits,
+  };
+}
+
+function historyOf(commits: HistoryCommit[]): Operation[] {
+  return commits.map(operationFromCommit).filter((o): o is Operation => o !== undefined);
 }
 
 /** Reads every configured file from the (already synced) working tree and analyses it. */
@@ -92,8 +143,7 @@ export async function readSnapshot(
     ),
   );
   const files = new Map(paths.map((p, i) => [p, contents[i]]));
-  const commits = await repo.log({ limit: 100 });
-  const history = commits.map(operationFromCommit).filter((o): o is Operation => o !== undefined);
+  const commits = await repo.log({ limit: historyDepth });
   return {
     revision,
     readAt,
@@ -101,7 +151,7 @@ export async function readSnapshot(
     files,
     readErrors,
     services: analyse(config, files, readErrors),
-    history,
+    history: historyOf(commits),
     commits,
   };
 }

@@ -203,7 +203,7 @@ describe("rejected push", () => {
       let raced = false;
       const racingRepo: Repository = {
         remote: mine.clone.remote,
-        sync: () => mine.clone.sync(),
+        sync: (o) => mine.clone.sync(o),
         head: () => mine.clone.head(),
         readFile: (p) => mine.clone.readFile(p),
         readFileAt: (rev, p) => mine.clone.readFileAt(rev, p),
@@ -217,7 +217,7 @@ describe("rejected push", () => {
           }
           return mine.clone.commit(files, message);
         },
-        push: () => mine.clone.push(),
+        push: (o) => mine.clone.push(o),
       };
       const { FailoverOperations } = await import("../../src/operations/failover-operations.js");
       const { silentLogger } = await import("../../src/log/json-logger.js");
