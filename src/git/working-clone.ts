@@ -163,12 +163,16 @@ export class WorkingClone {
       if (files.size === 0 && !allowEmpty)
         throw new FailoverError("INTERNAL", "commit() needs at least one file");
       // The same decision as for reading: a file the plan could read is a file it may write.
-      for (const [path, content] of files) {
-        const real = await resolveManagedFile(this.directory, path);
-        if (real === undefined)
-          throw new FailoverError("INTERNAL", `${path}: not in the working tree; nothing was committed`);
-        await writeFile(real, content, "utf8");
-      }
+      // Every path is checked before any is written (an evacuation writes dozens, so in parallel).
+      const targets = await Promise.all(
+        [...files].map(async ([path, content]) => {
+          const real = await resolveManagedFile(this.directory, path);
+          if (real === undefined)
+            throw new FailoverError("INTERNAL", `${path}: not in the working tree; nothing was committed`);
+          return { real, content };
+        }),
+      );
+      await Promise.all(targets.map(({ real, content }) => writeFile(real, content, "utf8")));
       const paths = [...files.keys()];
       // Literal pathspecs: a file name like ":(glob)*" must mean that file, not a pattern.
       if (paths.length > 0) await this.#git(["--literal-pathspecs", "add", "--", ...paths]);
