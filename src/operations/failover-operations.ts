@@ -10,7 +10,7 @@ import { operationFromCommit } from "./history.js";
 import type { EvacuateResult, Operation, OperationOptions, OperationResult } from "./operation-types.js";
 import { describeFailing, lastPromoteOf, planService, type PlannedService } from "./plan-service.js";
 import { planEvacuation } from "./plan-evacuation.js";
-import { analyse, type RepoSnapshot } from "./repo-snapshot.js";
+import { analyse, type RepoSnapshot, type ServiceState } from "./repo-snapshot.js";
 import type { Repository } from "./repository.js";
 import { openPlannedMoves } from "./open-moves.js";
 import { RepoSession, type SessionObserver } from "./repo-session.js";
@@ -273,7 +273,7 @@ export class FailoverOperations {
             log.info(startLine(action, splices.length > 0), { attempt, revision: snapshot.revision });
           }
           const changed = applySplices(snapshot.files, splices);
-          this.#verify(snapshot, changed, planned.committable);
+          const analysed = this.#verify(snapshot, changed, planned.committable);
           const commitNow = !dryRun && splices.length > 0;
           if (commitNow) {
             for (const s of splices) {
@@ -288,6 +288,7 @@ export class FailoverOperations {
           }
           return {
             changed,
+            analysed,
             message: commitNow
               ? commitMessage({
                   action: action as "promote",
@@ -320,8 +321,12 @@ export class FailoverOperations {
   }
 
   /** Safety net: the edited files must parse and read as the target role before anything is committed. */
-  #verify(snapshot: RepoSnapshot, changed: ReadonlyMap<string, string>, committable: Committable): void {
-    if (changed.size === 0) return;
+  #verify(
+    snapshot: RepoSnapshot,
+    changed: ReadonlyMap<string, string>,
+    committable: Committable,
+  ): ReadonlyMap<string, ServiceState> {
+    if (changed.size === 0) return new Map();
     const files = new Map(snapshot.files);
     for (const [f, text] of changed) files.set(f, text);
     // Only the services being switched are re-read: this runs on every dry-run too.
@@ -345,6 +350,7 @@ export class FailoverOperations {
         );
       }
     }
+    return after;
   }
 }
 

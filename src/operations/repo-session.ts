@@ -4,7 +4,13 @@ import type { Logger } from "../log/logger.js";
 import { plannedMoveFilesOf } from "../manifests/scan-planned-move.js";
 import { unifiedDiff } from "../manifests/unified-diff.js";
 import type { PushInfo } from "./operation-types.js";
-import { advanceSnapshot, analyse, readSnapshot, type RepoSnapshot } from "./repo-snapshot.js";
+import {
+  advanceSnapshot,
+  analyse,
+  readSnapshot,
+  type RepoSnapshot,
+  type ServiceState,
+} from "./repo-snapshot.js";
 import type { Repository } from "./repository.js";
 import { SerialQueue } from "./serial-queue.js";
 import { operationDeadline } from "./operation-deadline.js";
@@ -35,6 +41,11 @@ export interface StepPlan<R> {
   changed: ReadonlyMap<string, string>;
   /** The commit message; null: commit nothing (a dry-run, or nothing to record). */
   message: string | null;
+  /**
+   * Services already analysed on the planned tree (the safety check did so): the snapshot after
+   * the push takes them as they are instead of analysing them again.
+   */
+  analysed?: ReadonlyMap<string, ServiceState>;
   /** Record the step with a commit even when no file changes. */
   allowEmpty?: boolean;
   /** What the push is about (the Flux nudge and progress tracking). */
@@ -62,6 +73,11 @@ export class RepoSession {
   #snapshot: RepoSnapshot | undefined;
   /** The working clone's HEAD and tree are exactly `#snapshot.revision`, untouched since. */
   #clean = false;
+  /**
+   * Until then (epoch ms) writes fetch before planning: a push was refused lately, so others are
+   * writing to the branch and a plan from the snapshot in hand would likely be refused too.
+   */
+  #fetchFirstUntil = 0;
 
   constructor(deps: RepoSessionDeps) {
     this.#deps = deps;
@@ -175,7 +191,7 @@ export class RepoSession {
             }
             // The remote is now exactly HEAD, which is the planned tree: the next snapshot is the
             // one in hand plus these files and this commit, without a fetch or re-reading.
-            await this.#afterPush(snapshot, planned.changed, sha)
+            await this.#afterPush(snapshot, planned, sha)
               .then((next) => {
                 this.#publish(next);
                 this.#clean = true;
@@ -186,6 +202,8 @@ export class RepoSession {
           }
           // The next attempt's fetch resets the tree to the new branch; so does the next
           // operation's if this one ends here (the tree is not clean).
+          this.#fetchFirstUntil =
+            this.#deps.now().getTime() + this.#deps.config().git.fetchIntervalSeconds * 1000;
           if (held !== undefined) {
             log.info("Push rejected: the snapshot in hand was behind; planning again from a fetched tree", {
               revision: snapshot.revision,
@@ -225,10 +243,12 @@ export class RepoSession {
 
   /**
    * The snapshot in hand when a write may plan from it: the working clone is exactly its commit
-   * (nothing written since it was published) and it was read under the configuration in force.
+   * (nothing written since it was published), it was read under the configuration in force, and
+   * no push was refused within the last fetch interval.
    */
   #held(): RepoSnapshot | undefined {
     const snapshot = this.#snapshot;
+    if (this.#deps.now().getTime() < this.#fetchFirstUntil) return undefined;
     return this.#clean && snapshot?.config === this.#deps.config() ? snapshot : undefined;
   }
 
@@ -258,7 +278,7 @@ export class RepoSession {
   /** The snapshot after `sha` (HEAD, pushed) wrote `changed` on top of `before`. */
   async #afterPush(
     before: RepoSnapshot,
-    changed: ReadonlyMap<string, string>,
+    { changed, analysed }: Pick<StepPlan<unknown>, "changed" | "analysed">,
     sha: string,
   ): Promise<RepoSnapshot> {
     const config = this.#deps.config();
@@ -268,6 +288,7 @@ export class RepoSession {
     return advanceSnapshot(before, {
       revision: sha,
       changed,
+      analysed,
       commit: newest?.sha === sha ? newest : undefined,
       readAt: this.#deps.now(),
     });

@@ -85,6 +85,8 @@ export function advanceSnapshot(
   next: {
     revision: string;
     changed: ReadonlyMap<string, string>;
+    /** Services already analysed on exactly these files (e.g. by the check before the commit). */
+    analysed?: ReadonlyMap<string, ServiceState> | undefined;
     commit: HistoryCommit | undefined;
     readAt: Date;
   },
@@ -101,7 +103,11 @@ export function advanceSnapshot(
     const kept = before.services.get(spec.name);
     if (kept !== undefined && !touched(spec)) services.set(spec.name, kept);
     else {
-      const one = analyse({ ...before.config, services: [spec] }, files, readErrors).get(spec.name);
+      const done = next.analysed?.get(spec.name);
+      const one =
+        done?.spec === spec
+          ? done
+          : analyse({ ...before.config, services: [spec] }, files, readErrors).get(spec.name);
       if (one !== undefined) services.set(spec.name, one);
     }
   }

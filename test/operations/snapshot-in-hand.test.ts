@@ -155,6 +155,17 @@ describe("writes plan from the snapshot in hand", () => {
     expect(await git(["rev-parse", "main"], server.repoPath("behind"))).toBe(result.commit);
     expect(await git(["rev-parse", `${result.commit ?? ""}^`], server.repoPath("behind"))).toBe(theirs);
     expect(comparable(mine.operations.snapshot)).toEqual(comparable(await freshRead(server, url)));
+
+    // Others write to this branch: for a fetch interval, writes fetch first (one refusal, not one each).
+    const again = await pushChange(server.repoPath("behind"), (work) =>
+      writeFile(join(work, "NOTES.md"), "again\n"),
+    );
+    mine.calls.length = 0;
+    const demote = await mine.operations.switchService("sonarr", "demote", options());
+    expect(demote.changed).toBe(true);
+    expect(mine.count("sync")).toBe(1);
+    expect(mine.count("push")).toBe(1);
+    expect(mine.calls.find((c) => c.method === "push")?.args[0]).toMatchObject({ expected: again });
   });
 
   it("another replica already did it: the second plan finds nothing to do", async () => {
