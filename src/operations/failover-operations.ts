@@ -266,10 +266,12 @@ export class FailoverOperations {
       .step(
         // Dry-run plans from the last fetched tree (fast); a real operation always fetches first.
         { requestId: options.requestId, action, services, fromSnapshot: dryRun },
-        (snapshot, attempt) => {
+        (snapshot, attempt, provisional) => {
           const planned = plan(snapshot);
           const { splices } = planned.committable;
-          if (!dryRun && (action !== "evacuate" || attempt === 0)) {
+          // A provisional plan that changes nothing is planned again on a fetched tree: log once, then.
+          const settled = !provisional || splices.length > 0;
+          if (!dryRun && settled && (action !== "evacuate" || attempt === 0)) {
             log.info(startLine(action, splices.length > 0), { attempt, revision: snapshot.revision });
           }
           const changed = applySplices(snapshot.files, splices);

@@ -131,10 +131,15 @@ export class RepoSession {
    * the working clone is still exactly that snapshot's commit, and pushes at once: the push is
    * accepted only while the remote branch is still that commit (the compare-and-swap), so one
    * round trip decides. A rejected push means the snapshot was behind: fetch, reset and plan
-   * again from the new tree (`attempt` counts the tries), which sees, and respects, what the
-   * other writer did. See docs/architecture.md, "One round trip per write".
+   * again from the new tree (`attempt` counts the pushes refused so far), which sees, and
+   * respects, what the other writer did. `provisional`: planned from the snapshot in hand; an
+   * outcome that commits nothing is planned again on a fetched tree. See docs/architecture.md,
+   * "One round trip per write".
    */
-  step<R>(options: StepOptions, plan: (snapshot: RepoSnapshot, attempt: number) => StepPlan<R>): Promise<R> {
+  step<R>(
+    options: StepOptions,
+    plan: (snapshot: RepoSnapshot, attempt: number, provisional: boolean) => StepPlan<R>,
+  ): Promise<R> {
     const log = this.#deps.logger.child({
       requestId: options.requestId,
       action: options.action,
@@ -153,16 +158,29 @@ export class RepoSession {
         // Rejections of plans made from a fetched tree: those are what pushRetries bounds (a
         // rejection of the snapshot in hand only says it was behind).
         let contended = 0;
-        for (let attempt = 0; ; attempt++) {
-          const held = cached ?? (attempt === 0 ? this.#held() : undefined);
-          const snapshot = held ?? (await this.#sync(signal));
-          const planned = plan(snapshot, attempt);
+        let attempt = 0;
+        let mayHold = cached === undefined;
+        for (;;) {
+          // Only a plan that pushes may be decided from the snapshot in hand: the push checks it.
+          // Any other outcome (nothing to do, a refusal) is decided again on a fetched tree, as an
+          // answer that writes nothing is checked by no one.
+          const held = mayHold ? this.#held() : undefined;
+          mayHold = false;
+          const snapshot = cached ?? held ?? (await this.#sync(signal));
+          let planned: StepPlan<R>;
+          try {
+            planned = plan(snapshot, attempt, held !== undefined);
+          } catch (error) {
+            if (held !== undefined) continue;
+            throw error;
+          }
           const files = [...planned.changed.keys()].sort();
           const diff = files
             .map((f) => unifiedDiff(f, snapshot.files.get(f) ?? "", planned.changed.get(f) ?? ""))
             .join("");
           const empty = planned.changed.size === 0;
           if (cached || planned.message === null || (empty && planned.allowEmpty !== true)) {
+            if (held !== undefined) continue;
             return planned.build({ commit: null, diff, files });
           }
           // From here until the next snapshot is published, the tree is not the snapshot's.
@@ -204,6 +222,7 @@ export class RepoSession {
           // operation's if this one ends here (the tree is not clean).
           this.#fetchFirstUntil =
             this.#deps.now().getTime() + this.#deps.config().git.fetchIntervalSeconds * 1000;
+          attempt++;
           if (held !== undefined) {
             log.info("Push rejected: the snapshot in hand was behind; planning again from a fetched tree", {
               revision: snapshot.revision,
@@ -220,7 +239,7 @@ export class RepoSession {
           }
           const delay = Math.min(2000, 50 * 2 ** (contended - 1)) * (0.5 + this.#deps.random());
           log.info("Push rejected; planning again from the new tree", {
-            attempt,
+            attempt: attempt - 1,
             delayMs: Math.round(delay),
           });
           await this.#deps.sleep(delay);

@@ -181,6 +181,37 @@ describe("writes plan from the snapshot in hand", () => {
     expect(mine.operations.snapshot?.revision).toBe(theirs.commit);
   });
 
+  it("an answer that writes nothing is decided on a fetched tree, not on the snapshot in hand", async () => {
+    const url = await createHomelabRemote(server, "noop");
+    const mine = await recordedOperations(server, url);
+    const other = await homelabOperations(server, url);
+    await mine.operations.refresh();
+    await mine.operations.switchService("sonarr", "promote", options());
+    // Someone demotes it; the snapshot in hand still says backup.
+    await other.operations.switchService("sonarr", "demote", options({ actor: "other" }));
+    mine.calls.length = 0;
+    const again = await mine.operations.switchService("sonarr", "promote", options());
+    expect(again.changed).toBe(true);
+    expect(mine.count("sync")).toBe(1);
+    expect(await git(["rev-parse", "main"], server.repoPath("noop"))).toBe(again.commit);
+
+    // Nothing to do, and the remote unreachable: said as such, not answered from memory.
+    await server.pause();
+    try {
+      const error = await mine.operations.switchService("sonarr", "promote", options()).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((error as FailoverError).code).toBe("GIT_UNREACHABLE");
+    } finally {
+      await server.resume();
+    }
+    expect(await mine.operations.switchService("sonarr", "promote", options())).toMatchObject({
+      changed: false,
+      commit: null,
+    });
+  });
+
   it("a branch moved back after the fetch: the push is refused, and what was dropped does not come back", async () => {
     const url = await createHomelabRemote(server, "rewound");
     const bare = server.repoPath("rewound");
