@@ -75,7 +75,8 @@ export class RepoSession {
   #clean = false;
   /**
    * Until then (epoch ms) writes fetch before planning: a push was refused lately, so others are
-   * writing to the branch and a plan from the snapshot in hand would likely be refused too.
+   * writing to the branch and a plan from the snapshot in hand would likely be refused too. A
+   * fetch that finds the branch where we last saw it ends it.
    */
   #fetchFirstUntil = 0;
 
@@ -283,6 +284,8 @@ export class RepoSession {
       this.#deps.observer.syncFailed?.(error);
       throw error;
     });
+    // Nothing new on the branch since our last look: no sign of other writers right now.
+    if (previous?.revision === head) this.#fetchFirstUntil = 0;
     const config = this.#deps.config();
     const snapshot =
       previous?.revision === head && previous.config === config
