@@ -3,7 +3,8 @@ import { parse } from "yaml";
 import { z } from "zod";
 import { FailoverError } from "../domain/failover-error.js";
 
-export type TokenRole = "operator" | "viewer";
+/** `automation`: may only post to the Alertmanager webhook (SPEC §10). */
+export type TokenRole = "operator" | "viewer" | "automation";
 
 export interface ApiToken {
   name: string;
@@ -15,7 +16,7 @@ const tokensSchema = z
   .array(
     z.strictObject({
       name: z.string().min(1).max(100),
-      role: z.enum(["operator", "viewer"]),
+      role: z.enum(["operator", "viewer", "automation"]),
       // Short tokens are guessable; 16 characters is the floor, `openssl rand -hex 32` the advice.
       token: z.string().min(16),
     }),

@@ -1,4 +1,5 @@
 import type { ServiceSpec } from "../domain/service-spec.js";
+import type { AutomationSettings } from "./automation-settings.js";
 import type { RawConfig } from "./config-schema.js";
 
 /** The validated configuration with defaults applied to every service. */
@@ -8,7 +9,7 @@ export interface AppConfig {
   git: RawConfig["git"] & { fetchIntervalSeconds: number };
   cluster: RawConfig["cluster"];
   auth: RawConfig["auth"];
-  automation: RawConfig["automation"];
+  automation: AutomationSettings;
   services: ServiceSpec[];
 }
 

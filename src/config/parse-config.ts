@@ -5,6 +5,7 @@ import { parseEditPath } from "../domain/edit-path.js";
 import { FailoverError } from "../domain/failover-error.js";
 import type { ExplicitEdit, ServiceSpec } from "../domain/service-spec.js";
 import type { AppConfig } from "./app-config.js";
+import { resolveAutomation } from "./automation-settings.js";
 import { configSchema, type RawConfig, type RawService } from "./config-schema.js";
 import { formatIssuePath } from "./format-issue-path.js";
 import { repoPathProblem } from "./repo-path.js";
@@ -31,13 +32,14 @@ export function parseConfig(text: string, source: string): AppConfig {
   const services = raw.services.map((s, i) => resolveService(raw, s, `services[${i}]`, errors));
   checkAcrossServices(raw, errors);
   checkGit(raw, errors);
+  const automation = resolveAutomation(raw.automation, raw.cluster.enabled, errors);
   if (errors.length > 0) throw invalid(source, errors);
   return {
     source,
     git: { ...raw.git, fetchIntervalSeconds: parseDuration(raw.git.fetchInterval) ?? 30 },
     cluster: raw.cluster,
     auth: raw.auth,
-    automation: raw.automation,
+    automation,
     services,
   };
 }

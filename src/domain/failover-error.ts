@@ -17,6 +17,7 @@ export const errorCodes = [
   "GIT_PROTECTED_BRANCH",
   "GIT_FAILED",
   "CLUSTER_UNAVAILABLE",
+  "NOT_LEADER",
   "SHUTTING_DOWN",
   "INTERNAL",
 ] as const;
@@ -27,6 +28,7 @@ const retryableByDefault: ReadonlySet<ErrorCode> = new Set([
   "GIT_UNREACHABLE",
   "GIT_PUSH_REJECTED",
   "CLUSTER_UNAVAILABLE",
+  "NOT_LEADER",
   "SHUTTING_DOWN",
 ]);
 

@@ -1,5 +1,6 @@
 import type { Registry } from "prom-client";
 import type { ApiToken } from "../auth/tokens-file.js";
+import type { AutomationApi } from "../automation/automation-service.js";
 import type { AppConfig } from "../config/app-config.js";
 import type { Logger } from "../log/logger.js";
 import type { FailoverOperations } from "../operations/failover-operations.js";
@@ -25,6 +26,8 @@ export interface AppDeps {
   readiness: () => Readiness;
   /** One service in depth: the snapshot plus what the cluster says (live, replication, progress). */
   status: (snapshot: RepoSnapshot, service: string) => ServiceStatus;
+  /** SPEC §10: decisions and the Alertmanager webhook; absent means no automation (all off). */
+  automation?: AutomationApi;
   /** Milliseconds, for request durations. */
   clock?: () => number;
   newRequestId?: () => string;

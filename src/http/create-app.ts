@@ -18,7 +18,8 @@ import {
   readyRoute,
   serviceStatusRoute,
 } from "./api-routes.js";
-import { authorize } from "./authenticate.js";
+import { accessFor, authorize } from "./authenticate.js";
+import { automationKnownRoutes, registerAutomationRoutes } from "./automation-routes.js";
 import { operationOptions } from "./operation-options.js";
 import { makeProblem, problemFromError, problemResponse } from "./problem-details.js";
 import { requestContext } from "./request-context.js";
@@ -58,7 +59,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   );
   app.use("/api/*", async (c, next) => {
     if (c.req.path === openApiPath) return next();
-    const access = c.req.method === "GET" || c.req.method === "HEAD" ? "read" : "operate";
+    const access = accessFor(c.req.method, c.req.path);
     const outcome = authorize(deps.config().auth, deps.tokens(), c.req.header("authorization"), access);
     if (!outcome.ok) {
       const code = outcome.status === 401 ? "UNAUTHORIZED" : "FORBIDDEN";
@@ -163,6 +164,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return c.json(await deps.operations.evacuate(node, options), 200);
   });
 
+  registerAutomationRoutes(app, deps);
+
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 
   app.openapi(readyRoute, (c) => {
@@ -196,7 +199,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 
   app.notFound((c) => {
-    const known = knownRoutes.find((r) => r.pattern.test(c.req.path));
+    const known = [...knownRoutes, ...automationKnownRoutes].find((r) => r.pattern.test(c.req.path));
     if (known)
       return methodNotAllowed(
         c.get("requestId"),

@@ -20,6 +20,7 @@ export interface FailoverMetrics {
   setReplicationAges(source: ReplicationAgeSource | undefined): void;
   configReloads: Counter<"result">;
   alertsReceived: Counter<"status">;
+  automationDecisions: Counter<"trigger" | "decision" | "reason">;
   timeToRunning: Histogram;
   /** Feeds the metrics from FailoverOperations' events. */
   observer: OperationObserver;
@@ -79,6 +80,12 @@ export function createMetrics(): FailoverMetrics {
     labelNames: ["status"] as const,
     registers,
   });
+  const automationDecisions = new Counter({
+    name: "failover_automation_decisions_total",
+    help: "Automation decisions by trigger, decision (acted, suppressed, would-act) and reason.",
+    labelNames: ["trigger", "decision", "reason"] as const,
+    registers,
+  });
   const timeToRunning = new Histogram({
     name: "failover_time_to_running_seconds",
     help: "Time from the pushed commit to the app's pod Ready on the target node.",
@@ -114,6 +121,7 @@ export function createMetrics(): FailoverMetrics {
     },
     configReloads,
     alertsReceived,
+    automationDecisions,
     timeToRunning,
     observer,
   };

@@ -1,0 +1,360 @@
+import { randomUUID } from "node:crypto";
+import type { AppConfig } from "../config/app-config.js";
+import type { ClusterView } from "../cluster/cluster-view.js";
+import { FailoverError } from "../domain/failover-error.js";
+import type { Logger } from "../log/logger.js";
+import type { FailoverOperations } from "../operations/failover-operations.js";
+import type { RepoSnapshot } from "../operations/repo-snapshot.js";
+import { SerialQueue } from "../operations/serial-queue.js";
+import { AlertIntake, type ReceivedAlert } from "./alert-intake.js";
+import {
+  decide,
+  type ActOutcome,
+  type DecisionInput,
+  type Outcome,
+  type ServiceFacts,
+  type TriggerFacts,
+} from "./decide.js";
+import type { DecisionJournal } from "./decision-journal.js";
+import type { AutomaticAction, DecisionOperation, DecisionRecord } from "./decision-types.js";
+import { nodesNotReady, nodeWatcherFacts } from "./node-watcher.js";
+import { serviceFacts } from "./service-facts.js";
+
+/** The Lease holder, as the automation needs it (src/cluster/leader-election.ts provides it). */
+export interface LeaderView {
+  readonly isLeader: boolean;
+  readonly holder: string | null;
+  onChange(listener: (isLeader: boolean) => void): () => void;
+}
+
+export interface AutomationEngineDeps {
+  config: () => AppConfig;
+  operations: Pick<FailoverOperations, "snapshot" | "refresh" | "evacuate" | "switchService">;
+  /** The live cluster state, or null while the watches are not all up (then nothing is decided). */
+  view: () => ClusterView | null;
+  leader: LeaderView;
+  journal: DecisionJournal;
+  logger: Logger;
+  now?: () => Date;
+  newRequestId?: () => string;
+  /** How often the node watcher looks at the nodes (default 1 s; it only reads memory). */
+  tickMs?: number;
+}
+
+/** How a webhook's alerts were taken in (the work happens after). */
+export interface AlertReceipt {
+  pending: number;
+  duplicates: number;
+  unmatched: number;
+}
+
+interface Episode {
+  decision: string;
+  reason: string;
+  done: boolean;
+}
+
+/**
+ * Runs the triggers of SPEC §10 on the Lease holder only: the node watcher (every tick) and the
+ * Alertmanager alerts (as they arrive, and again when their minFiring is reached). Each
+ * evaluation is a pure decision over fresh facts; acting goes through FailoverOperations like
+ * any request, one evaluation at a time.
+ */
+export class AutomationEngine {
+  readonly #deps: Required<AutomationEngineDeps>;
+  readonly #queue = new SerialQueue();
+  readonly #alerts = new AlertIntake();
+  readonly #episodes = new Map<string, Episode>();
+  readonly #firstSeenNotReady = new Map<string, Date>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #tick: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
+  #stopped = false;
+
+  constructor(deps: AutomationEngineDeps) {
+    this.#deps = { now: () => new Date(), newRequestId: randomUUID, tickMs: 1000, ...deps };
+  }
+
+  start(): void {
+    this.#unsubscribe = this.#deps.leader.onChange((isLeader) => {
+      if (isLeader) this.#deps.logger.info("Holding the automation Lease: automation decides here");
+      else this.#deps.logger.info("Not holding the automation Lease: no new automatic actions here");
+    });
+    this.#tick = setInterval(() => this.#onTick(), this.#deps.tickMs);
+    this.#tick.unref();
+  }
+
+  /** Stops deciding; resolves when a running evaluation (and its operation) has finished. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#tick);
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    this.#unsubscribe?.();
+    await this.#queue.idle();
+    await this.#deps.journal.flush();
+  }
+
+  /** Dedupes the alerts and decides each new firing one after the response has gone out. */
+  receiveAlerts(alerts: readonly ReceivedAlert[]): AlertReceipt {
+    if (!this.#deps.leader.isLeader) {
+      throw new FailoverError(
+        "NOT_LEADER",
+        `this replica does not hold the automation Lease (holder: ${this.#deps.leader.holder ?? "none yet"}); retry, Alertmanager does so on a 503`,
+        { retryable: true },
+      );
+    }
+    const settings = this.#deps.config().automation;
+    const intake = this.#alerts.receive(alerts, settings.alertmanager.rules, this.#deps.now());
+    for (const item of intake.immediate) {
+      // A rule whose label is missing names no target: the alert's name stands in for it.
+      const target = item.target ?? { service: item.alert.alertname };
+      this.#record(
+        {
+          at: this.#iso(),
+          trigger: "alertmanager",
+          ...target,
+          decision: "suppressed",
+          reason: item.reason,
+          detail: item.detail,
+          operation: null,
+        },
+        item.rule.action,
+      );
+    }
+    for (const p of intake.pending) this.#enqueue(p.key, p.facts);
+    return {
+      pending: intake.pending.length,
+      duplicates: intake.duplicates,
+      unmatched: intake.unmatched,
+    };
+  }
+
+  #onTick(): void {
+    const settings = this.#deps.config().automation;
+    if (this.#stopped || !settings.enabled || !this.#deps.leader.isLeader) return;
+    // One scan at a time; a scan waiting behind an operation would only repeat the same facts.
+    if (this.#queue.pending > 0) return;
+    void this.#queue.run(() => this.#scan()).catch((error: unknown) => this.#failed(error));
+  }
+
+  async #scan(): Promise<void> {
+    const view = this.#deps.view();
+    const config = this.#deps.config();
+    if (view === null || !config.automation.nodeWatcher.enabled) return;
+    const nodes = view.nodes();
+    const now = this.#deps.now();
+    for (const n of nodes) {
+      if (n.ready) this.#firstSeenNotReady.delete(n.name);
+      else if (!this.#firstSeenNotReady.has(n.name)) this.#firstSeenNotReady.set(n.name, now);
+    }
+    const triggers = nodeWatcherFacts(
+      config.services,
+      nodes,
+      (name) => this.#firstSeenNotReady.get(name) ?? now,
+    );
+    const live = new Set(triggers.map((f) => this.#nodeKey(f)));
+    for (const key of this.#episodes.keys()) {
+      if (key.startsWith("node-watcher/") && !live.has(key)) this.#episodes.delete(key);
+    }
+    for (const facts of triggers) await this.#evaluate(this.#nodeKey(facts), facts);
+  }
+
+  #nodeKey(facts: Extract<TriggerFacts, { trigger: "node-watcher" }>): string {
+    return `node-watcher/${facts.node}/${facts.notReadySince.toISOString()}`;
+  }
+
+  #enqueue(key: string, facts: TriggerFacts, delayMs = 0): void {
+    const run = () =>
+      void this.#queue.run(() => this.#evaluate(key, facts)).catch((error: unknown) => this.#failed(error));
+    if (delayMs <= 0) return run();
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      run();
+    }, delayMs);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  /** Decides once for the episode `key`; acts when the decision says so and this is still the leader. */
+  async #evaluate(key: string, facts: TriggerFacts): Promise<void> {
+    const settings = this.#deps.config().automation;
+    const isAlert = facts.trigger === "alertmanager";
+    if (this.#stopped || !settings.enabled) return;
+    if (isAlert && !this.#alerts.isPending(key)) return;
+    if (!this.#deps.leader.isLeader) {
+      this.#deps.logger.info("Automation evaluation dropped: not the Lease holder", { key });
+      return;
+    }
+    if (this.#episodes.get(key)?.done) return;
+    let outcome = this.#decide(facts);
+    if (outcome === null) {
+      // No snapshot yet, or the watches are down: decide nothing blind; look again shortly.
+      if (isAlert) this.#enqueue(key, facts, 5000);
+      return;
+    }
+    if (outcome.kind === "act") {
+      // The guard rails count operations from Git: decide again on a freshly fetched tree.
+      try {
+        await this.#deps.operations.refresh();
+      } catch (error) {
+        this.#deps.logger.warn("Fetch before an automatic action failed; deciding again shortly", {
+          key,
+          error,
+        });
+        if (isAlert) this.#enqueue(key, facts, 5000);
+        return;
+      }
+      outcome = this.#decide(facts) ?? outcome;
+    }
+    if (outcome.kind === "wait") {
+      if (isAlert) {
+        // Alertmanager may not send the alert again for hours (repeat_interval): look again ourselves.
+        this.#once(key, facts, "suppressed", outcome, null, false);
+        this.#enqueue(key, facts, outcome.until.getTime() - this.#deps.now().getTime() + 50);
+      }
+      return;
+    }
+    if (outcome.kind === "suppress") {
+      // An alert is decided once per firing; the node watcher looks again at every tick.
+      this.#once(key, facts, "suppressed", outcome, null, isAlert);
+      if (isAlert) this.#alerts.decided(key);
+      return;
+    }
+    if (isAlert) this.#alerts.decided(key);
+    if (outcome.kind === "would-act") {
+      const operation = {
+        id: null,
+        action: outcome.action,
+        services: outcome.services,
+        commit: null,
+        error: null,
+      };
+      this.#once(key, facts, "would-act", outcome, operation, true);
+      return;
+    }
+    if (!this.#deps.leader.isLeader) {
+      this.#deps.logger.warn("Lost the automation Lease before acting; nothing done", { key });
+      return;
+    }
+    const operation = await this.#act(facts, outcome);
+    this.#once(key, facts, "acted", outcome, operation, true);
+  }
+
+  #decide(facts: TriggerFacts): Outcome | null {
+    const view = this.#deps.view();
+    const snapshot = this.#deps.operations.snapshot;
+    if (view === null || snapshot === undefined) return null;
+    const config = this.#deps.config();
+    const now = this.#deps.now();
+    const input: DecisionInput = {
+      settings: config.automation,
+      facts,
+      services: this.#candidates(snapshot, facts, view, now),
+      nodesNotReady: nodesNotReady(view.nodes()),
+      operations: snapshot.history,
+      decisions: this.#deps.journal.log.past(),
+      now,
+    };
+    return decide(input);
+  }
+
+  #candidates(snapshot: RepoSnapshot, facts: TriggerFacts, view: ClusterView, now: Date): ServiceFacts[] {
+    const names =
+      "node" in facts
+        ? snapshot.config.services.filter((s) => s.primaryNode === facts.node).map((s) => s.name)
+        : [facts.service];
+    const action = facts.trigger === "failback" ? "demote" : "promote";
+    return names
+      .map((name) => serviceFacts(snapshot, name, action, view, now))
+      .filter((f): f is ServiceFacts => f !== null);
+  }
+
+  async #act(facts: TriggerFacts, outcome: ActOutcome): Promise<DecisionOperation> {
+    const id = this.#deps.newRequestId();
+    const options = { actor: facts.trigger, reason: `${facts.trigger}: ${outcome.detail}`, requestId: id };
+    const operation: DecisionOperation = {
+      id,
+      action: outcome.action,
+      services: outcome.services,
+      commit: null,
+      error: null,
+    };
+    try {
+      if (outcome.action === "evacuate" && "node" in facts) {
+        const result = await this.#deps.operations.evacuate(facts.node, {
+          ...options,
+          only: outcome.services,
+        });
+        return { ...operation, services: result.services, commit: result.commit };
+      }
+      const [service] = outcome.services;
+      if (service === undefined || outcome.action === "evacuate") throw new Error("no service to switch");
+      const result = await this.#deps.operations.switchService(service, outcome.action, options);
+      return { ...operation, commit: result.commit };
+    } catch (error) {
+      return { ...operation, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** Records the decision unless this episode already recorded the same one. */
+  #once(
+    key: string,
+    facts: TriggerFacts,
+    decision: DecisionRecord["decision"],
+    outcome: Outcome,
+    operation: DecisionOperation | null,
+    done: boolean,
+  ): void {
+    const previous = this.#episodes.get(key);
+    this.#episodes.set(key, { decision, reason: outcome.reason, done });
+    if (previous?.decision === decision && previous.reason === outcome.reason) return;
+    const action: AutomaticAction =
+      facts.trigger === "failback" ? "demote" : facts.trigger === "alertmanager" ? facts.action : "evacuate";
+    const target = "node" in facts ? { node: facts.node } : { service: facts.service };
+    this.#record(
+      {
+        at: this.#iso(),
+        trigger: facts.trigger,
+        ...target,
+        decision,
+        reason: outcome.reason,
+        detail: outcome.detail,
+        operation,
+      },
+      action,
+    );
+    if (outcome.kind === "wait") return;
+    // Each service left out of an action (or of a suppressed one) gets its own line and Event.
+    for (const e of outcome.excluded) {
+      if (outcome.kind === "suppress" && outcome.excluded.length === 1 && "service" in target) continue;
+      this.#record(
+        {
+          at: this.#iso(),
+          trigger: facts.trigger,
+          service: e.service,
+          decision: "suppressed",
+          reason: e.reason,
+          detail: e.detail,
+          operation: null,
+        },
+        action,
+      );
+    }
+  }
+
+  #record(record: DecisionRecord, action: AutomaticAction): void {
+    this.#deps.journal.record(record, action);
+  }
+
+  #iso(): string {
+    return this.#deps
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, "Z");
+  }
+
+  #failed(error: unknown): void {
+    this.#deps.logger.error("Automation evaluation failed", { error });
+  }
+}
