@@ -2,6 +2,8 @@ import type { AppConfig } from "../config/app-config.js";
 import { ClusterWatcher } from "../cluster/cluster-watcher.js";
 import { FluxNudge } from "../cluster/flux-nudge.js";
 import { clusterAccess } from "../cluster/kube-config.js";
+import { LeaderElection } from "../cluster/leader-election.js";
+import { leaderLeaseName, serverIdentity, serverNamespace } from "../cluster/server-identity.js";
 import { liveStatus, replicationAges, replicationStatus } from "../cluster/live-status.js";
 import { ProgressTracker } from "../cluster/progress-tracker.js";
 import type { LiveView } from "../domain/live-state.js";
@@ -17,6 +19,11 @@ export interface ClusterIntegration {
   /** The live view for preflight, or null when there is no cluster or its watches are down. */
   live(): LiveView | null;
   status: ClusterStatusSource | null;
+  /**
+   * The replicas' one leader (a Lease in the server's namespace): it alone drives multi-step
+   * operations and takes automatic decisions. Null without a cluster.
+   */
+  leader: LeaderElection | null;
   pushed: NonNullable<OperationObserver["pushed"]>;
   reconfigure(config: AppConfig): void;
   stop(): Promise<void>;
@@ -61,6 +68,14 @@ export function startClusterIntegration(
   // From the last known state even while the watches are down: the age only grows.
   metrics.setReplicationAges(() => replicationAges(config().services, watcher, new Date()));
   watcher.start();
+  const leader = new LeaderElection({
+    kubeConfig: access.kubeConfig,
+    namespace: serverNamespace(),
+    name: leaderLeaseName,
+    identity: serverIdentity(),
+    logger: log,
+  });
+  leader.start();
   logger.info("Watching the cluster", { source: access.source, server: access.server });
   return {
     live: () => (watcher.connected ? watcher : null),
@@ -80,9 +95,10 @@ export function startClusterIntegration(
     },
     reconfigure: (next) =>
       watcher.reconfigure({ services: next.services, gitRepository: next.cluster.flux.gitRepository }),
-    stop: () => {
+    leader,
+    stop: async () => {
       metrics.setReplicationAges(undefined);
-      return watcher.stop();
+      await Promise.all([watcher.stop(), leader.stop()]);
     },
   };
 }

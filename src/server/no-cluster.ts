@@ -13,6 +13,7 @@ export function wantsCluster(cluster: AppConfig["cluster"], env: NodeJS.ProcessE
 export const noCluster: ClusterIntegration = {
   live: () => null,
   status: null,
+  leader: null,
   pushed: () => undefined,
   reconfigure: () => undefined,
   stop: () => Promise.resolve(),

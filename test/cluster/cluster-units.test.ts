@@ -8,6 +8,11 @@ import { clusterAccess, serviceAccountTokenPath } from "../../src/cluster/kube-c
 import { fluxOwnersOf } from "../../src/cluster/flux-owners.js";
 import { normalisePath, revisionSha, type KustomizationRecord } from "../../src/cluster/flux-records.js";
 import { podBelongsTo } from "../../src/cluster/pod-matching.js";
+import {
+  serverIdentity,
+  serverNamespace,
+  serviceAccountNamespacePath,
+} from "../../src/cluster/server-identity.js";
 import type { LiveView } from "../../src/domain/live-state.js";
 import { preflight } from "../../src/domain/preflight.js";
 import type { ServiceSpec } from "../../src/domain/service-spec.js";
@@ -167,5 +172,22 @@ describe("preflight cluster checks", () => {
     };
     expect(run("promote", live)).toContainEqual(["backup-fresh", "fail"]);
     expect(run("demote", live)).toContainEqual(["reverse-synced", "fail"]);
+  });
+});
+
+describe("serverNamespace and serverIdentity", () => {
+  it("takes the namespace from the downward API, then the service account, then the env, else default", () => {
+    const sa = (p: string) => (p === serviceAccountNamespacePath ? "operations\n" : undefined);
+    expect(serverNamespace({ env: { POD_NAMESPACE: "ops" }, read: sa })).toBe("ops");
+    expect(serverNamespace({ env: {}, read: sa })).toBe("operations");
+    expect(serverNamespace({ env: { FAILOVER_API_NAMESPACE: "dev" }, read: () => undefined })).toBe("dev");
+    expect(serverNamespace({ env: {}, read: () => undefined })).toBe("default");
+  });
+
+  it("names the process after its pod, unique per start", () => {
+    const a = serverIdentity({ env: { POD_NAME: "failover-api-7d9f-abcde" } });
+    const b = serverIdentity({ env: { POD_NAME: "failover-api-7d9f-abcde" } });
+    expect(a).toMatch(/^failover-api-7d9f-abcde_[0-9a-f]{8}$/);
+    expect(a).not.toBe(b);
   });
 });
