@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { EventsV1Api, V1MicroTime, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "../log/logger.js";
 
@@ -43,14 +44,15 @@ export class EventWriter {
 
   async write(event: EventInput, now = new Date()): Promise<boolean> {
     const namespace = event.regarding.namespace ?? "default";
-    const base = `${event.regarding.name}.${now.getTime().toString(16)}`.slice(0, 200);
+    // `<object>.<hex time><random>`, as the kubelet names its Events (a generateName cannot end in a dot).
+    const name = `${event.regarding.name.slice(0, 200)}.${now.getTime().toString(16)}${randomBytes(3).toString("hex")}`;
     try {
       await this.#api.createNamespacedEvent({
         namespace,
         body: {
           apiVersion: "events.k8s.io/v1",
           kind: "Event",
-          metadata: { generateName: `${base}.`, namespace },
+          metadata: { name, namespace },
           eventTime: new V1MicroTime(now.getTime()),
           reportingController,
           reportingInstance: this.#instance,

@@ -40,7 +40,7 @@ export function authorize(
   access: Access,
 ): AuthOutcome {
   if (auth.mode === "none") return { ok: true, actor: "anonymous" };
-  const needed = access === "operate" || auth.readRequiresToken;
+  const needed = access !== "read" || auth.readRequiresToken;
   const presented = bearerOf(header);
   if (presented === undefined) {
     return needed

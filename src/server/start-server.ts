@@ -13,6 +13,7 @@ import { JsonLogger } from "../log/json-logger.js";
 import type { Logger } from "../log/logger.js";
 import { createMetrics } from "../metrics/failover-metrics.js";
 import { FailoverOperations } from "../operations/failover-operations.js";
+import { assertAutomationRunnable, startAutomation } from "./automation-setup.js";
 import type { ClusterIntegration } from "./cluster-integration.js";
 import { noCluster, wantsCluster } from "./no-cluster.js";
 import { watchFile } from "./watch-file.js";
@@ -100,6 +101,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     },
   });
+  let automation;
+  try {
+    automation = startAutomation({ config: () => current.config, operations, cluster, metrics, logger });
+  } catch (error) {
+    await cluster.stop();
+    await credentials.dispose();
+    throw error;
+  }
   const readiness: Readiness = {
     configLoaded: true,
     gitReachable: false,
@@ -135,6 +144,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       try {
         const next = await loadAll(options.configPath);
         if (next.fingerprint === current.fingerprint) return;
+        assertAutomationRunnable(next.config, cluster);
         current = next; // one assignment: readers see the old or the new configuration, never a mix
         metrics.configReloads.inc({ result: "success" });
         logger.info("Configuration reloaded", { services: next.config.services.length });
@@ -157,6 +167,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics: metrics.registry,
     readiness: () => readiness,
     status: (snapshot, service) => serviceStatus(snapshot, service, cluster.status),
+    automation: automation.api,
   });
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
@@ -175,6 +186,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       clearTimeout(refreshTimer);
       for (const w of watches) w.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await automation.stop();
       await operations.idle();
       await closed;
       await reloading;
