@@ -237,8 +237,10 @@ export class AutomationEngine {
       this.#deps.logger.warn("Lost the automation Lease before acting; nothing done", { key });
       return;
     }
+    // The record says when it was decided; the operation's own time is its commit's.
+    const decidedAt = this.#iso();
     const operation = await this.#act(facts, outcome);
-    this.#once(key, facts, "acted", outcome, operation, true);
+    this.#once(key, facts, "acted", outcome, operation, true, decidedAt);
   }
 
   #decide(facts: TriggerFacts): Outcome | null {
@@ -305,6 +307,7 @@ export class AutomationEngine {
     outcome: Outcome,
     operation: DecisionOperation | null,
     done: boolean,
+    at = this.#iso(),
   ): void {
     const previous = this.#episodes.get(key);
     this.#episodes.set(key, { decision, reason: outcome.reason, done });
@@ -314,7 +317,7 @@ export class AutomationEngine {
     const target = "node" in facts ? { node: facts.node } : { service: facts.service };
     this.#record(
       {
-        at: this.#iso(),
+        at,
         trigger: facts.trigger,
         ...target,
         decision,
@@ -330,7 +333,7 @@ export class AutomationEngine {
       if (outcome.kind === "suppress" && outcome.excluded.length === 1 && "service" in target) continue;
       this.#record(
         {
-          at: this.#iso(),
+          at,
           trigger: facts.trigger,
           service: e.service,
           decision: "suppressed",

@@ -51,7 +51,9 @@ export class DecisionJournal {
     const { trigger, decision, reason } = record;
     const failed = record.operation?.error != null;
     const fields = { ...record, action };
-    if (decision === "suppressed" || failed) this.#deps.logger.warn("Automation decision", fields);
+    // Waiting for minFiring is the normal course of an alert, not a warning.
+    const worrying = (decision === "suppressed" && reason !== "min-firing") || failed;
+    if (worrying) this.#deps.logger.warn("Automation decision", fields);
     else this.#deps.logger.info("Automation decision", fields);
     this.#deps.count({ trigger, decision, reason });
     this.#deps.log.add(record);
@@ -62,7 +64,7 @@ export class DecisionJournal {
     const writing = this.#deps.events
       .write({
         regarding: subject,
-        type: decision === "suppressed" || failed ? "Warning" : "Normal",
+        type: worrying ? "Warning" : "Normal",
         reason: eventReasons[decision],
         action: action.charAt(0).toUpperCase() + action.slice(1),
         note: `${trigger} ${decision} (${reason}): ${record.detail}${commit}${error}`,

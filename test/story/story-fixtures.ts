@@ -175,6 +175,7 @@ export interface StoryConfigOptions {
   knownHostsFile: string;
   dataDir: string;
   services: ServiceConfig[];
+  automation?: Record<string, unknown>;
 }
 
 /** failover-api's configuration (SPEC §3): cluster on, Flux nudge on, no auth. */
@@ -198,6 +199,7 @@ export async function writeStoryConfig(file: string, o: StoryConfigOptions): Pro
       auth: { mode: "none" },
       defaults: { primaryNode, backupNode, maxReplicationAge: "2h" },
       services: o.services.map(serviceConfig),
+      ...(o.automation ? { automation: o.automation } : {}),
     }),
   );
 }

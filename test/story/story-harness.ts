@@ -28,6 +28,8 @@ export interface StoryOptions {
   repoFiles: Record<string, string>;
   /** The Flux Kustomization (flux-system/<name>) and the repository path the stand-in applies. */
   kustomization: { name: string; path: string };
+  /** failover-api's `automation` section (SPEC §10); absent: off. */
+  automation?: Record<string, unknown>;
 }
 
 export interface Story {
@@ -54,6 +56,7 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     await ssh?.stop();
     await cp?.stop();
     delete process.env.KUBECONFIG;
+    delete process.env.POD_NAMESPACE;
     await rm(work, { recursive: true, force: true });
   };
   try {
@@ -95,6 +98,8 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     }
     // failover-api runs as a ServiceAccount bound to exactly deploy/base/rbac.yaml.
     process.env.KUBECONFIG = await applyRbac(cp, "failover-system");
+    // The leader Lease lives in the server's namespace, where the RBAC grants it.
+    process.env.POD_NAMESPACE = "failover-system";
     const configPath = join(work, "config.yaml");
     await writeStoryConfig(configPath, {
       url,
@@ -102,6 +107,7 @@ export async function startStory(o: StoryOptions): Promise<Story> {
       knownHostsFile: ssh.knownHostsFile,
       dataDir: join(work, "data"),
       services: o.services,
+      ...(o.automation ? { automation: o.automation } : {}),
     });
     server = await startServer({
       configPath,
