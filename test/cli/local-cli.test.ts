@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,21 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { homelabDir } from "../support/homelab.js";
 import { createHomelabRemote } from "../support/homelab-remote.js";
 import { startSshGitServer, type SshGitServer } from "../support/ssh-git-server.js";
+import { runBin } from "../support/run-bin.js";
 import { git } from "../support/test-git.js";
 
-const bin = join(import.meta.dirname, "../../bin/failover-api.js");
-
-function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile("node", [bin, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const cli = runBin;
 
 /** The local (break-glass) CLI, run as a real process against a real SSH remote. */
 describe("failover-api CLI, local mode", () => {

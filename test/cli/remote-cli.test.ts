@@ -1,23 +1,11 @@
-import { execFile } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApiServer, type ApiServer } from "../support/api-server.js";
 import { createHomelabRemote } from "../support/homelab-remote.js";
 import { startSshGitServer, type SshGitServer } from "../support/ssh-git-server.js";
+import { runBin } from "../support/run-bin.js";
 import { git } from "../support/test-git.js";
 
-const bin = join(import.meta.dirname, "../../bin/failover-api.js");
-
-function cli(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile("node", [bin, ...args], { env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = runBin;
 
 /** The same commands through a running server (SPEC §8): same objects, same tables. */
 describe("failover-api CLI, remote mode (--server)", () => {
