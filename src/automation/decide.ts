@@ -132,7 +132,7 @@ export function decide(input: DecisionInput): Outcome {
     const free = new Date(oldest.getTime() + hourMs);
     return suppress(
       "rate-limit",
-      `${recent.length} automatic operations in the last hour, maxActionsPerHour is ${settings.maxActionsPerHour}; ` +
+      `${recent.length} automatic operation${recent.length === 1 ? "" : "s"} in the last hour, maxActionsPerHour is ${settings.maxActionsPerHour}; ` +
         `the next is allowed after ${iso(free)}`,
       excluded,
     );

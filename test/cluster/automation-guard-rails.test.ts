@@ -121,6 +121,17 @@ describe("automation guard rails (node watcher, real kube-apiserver)", () => {
   }, 120_000);
 
   afterAll(async () => {
+    if (process.env.FAILOVER_TEST_LOG) {
+      const fs = await import("node:fs");
+      fs.writeFileSync(
+        `${process.env.FAILOVER_TEST_LOG}.events`,
+        await cp.kubectl("get", "events", "-n", "default", "--field-selector", "involvedObject.name=w3"),
+      );
+      fs.writeFileSync(
+        `${process.env.FAILOVER_TEST_LOG}.automation`,
+        JSON.stringify(await automationOf(server.url), null, 2),
+      );
+    }
     if (process.env.FAILOVER_TEST_LOG)
       (await import("node:fs")).writeFileSync(process.env.FAILOVER_TEST_LOG, logs.join(""));
     await server?.close();
@@ -242,7 +253,7 @@ describe("automation guard rails (node watcher, real kube-apiserver)", () => {
     const before = await commits();
     await down("w3");
     const d = await decision("rate-limit for w3", (x) => x.node === "w3" && x.reason === "rate-limit");
-    expect(d.detail).toMatch(/1 automatic operations in the last hour, maxActionsPerHour is 1/);
+    expect(d.detail).toMatch(/1 automatic operation in the last hour, maxActionsPerHour is 1/);
     await eventWith("default", "w3", "AutomationSuppressed", "rate-limit");
     expect(
       await metricValue(server.url, series("node-watcher", "suppressed", "rate-limit")),
