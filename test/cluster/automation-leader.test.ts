@@ -27,7 +27,7 @@ const services = [
   { name: "svc-00", primaryNode: "w1", backupNode: "w2" },
   { name: "svc-01", primaryNode: "w3", backupNode: "w2" },
 ];
-const notReadyForSeconds = 8;
+const notReadyForSeconds = 6;
 
 interface Replica {
   name: string;
