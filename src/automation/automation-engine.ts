@@ -7,16 +7,10 @@ import type { FailoverOperations } from "../operations/failover-operations.js";
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import { SerialQueue } from "../operations/serial-queue.js";
 import { AlertIntake, type ReceivedAlert } from "./alert-intake.js";
-import {
-  decide,
-  type ActOutcome,
-  type DecisionInput,
-  type Outcome,
-  type ServiceFacts,
-  type TriggerFacts,
-} from "./decide.js";
+import { runAutomaticOperation } from "./automatic-operation.js";
+import { decide, type DecisionInput, type Outcome, type ServiceFacts, type TriggerFacts } from "./decide.js";
 import type { DecisionJournal } from "./decision-journal.js";
-import type { AutomaticAction, DecisionOperation, DecisionRecord } from "./decision-types.js";
+import { Episodes } from "./episodes.js";
 import { nodesNotReady, nodeWatcherFacts } from "./node-watcher.js";
 import { serviceFacts } from "./service-facts.js";
 
@@ -48,12 +42,6 @@ export interface AlertReceipt {
   unmatched: number;
 }
 
-interface Episode {
-  decision: string;
-  reason: string;
-  done: boolean;
-}
-
 /**
  * Runs the triggers of SPEC §10 on the Lease holder only: the node watcher (every tick) and the
  * Alertmanager alerts (as they arrive, and again when their minFiring is reached). Each
@@ -64,15 +52,17 @@ export class AutomationEngine {
   readonly #deps: Required<AutomationEngineDeps>;
   readonly #queue = new SerialQueue();
   readonly #alerts = new AlertIntake();
-  readonly #episodes = new Map<string, Episode>();
+  readonly #episodes: Episodes;
   readonly #firstSeenNotReady = new Map<string, Date>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #tick: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #stopped = false;
+  #blind = false;
 
   constructor(deps: AutomationEngineDeps) {
     this.#deps = { now: () => new Date(), newRequestId: randomUUID, tickMs: 1000, ...deps };
+    this.#episodes = new Episodes(deps.journal);
   }
 
   start(): void {
@@ -109,7 +99,7 @@ export class AutomationEngine {
     for (const item of intake.immediate) {
       // A rule whose label is missing names no target: the alert's name stands in for it.
       const target = item.target ?? { service: item.alert.alertname };
-      this.#record(
+      this.#deps.journal.record(
         {
           at: this.#iso(),
           trigger: "alertmanager",
@@ -141,6 +131,14 @@ export class AutomationEngine {
   async #scan(): Promise<void> {
     const view = this.#deps.view();
     const config = this.#deps.config();
+    if ((view === null) !== this.#blind) {
+      this.#blind = view === null;
+      if (this.#blind)
+        this.#deps.logger.warn(
+          "Automation waits: the cluster watches are not all up; nothing is decided blind",
+        );
+      else this.#deps.logger.info("Automation sees the cluster again");
+    }
     if (view === null || !config.automation.nodeWatcher.enabled) return;
     const nodes = view.nodes();
     const now = this.#deps.now();
@@ -153,10 +151,7 @@ export class AutomationEngine {
       nodes,
       (name) => this.#firstSeenNotReady.get(name) ?? now,
     );
-    const live = new Set(triggers.map((f) => this.#nodeKey(f)));
-    for (const key of this.#episodes.keys()) {
-      if (key.startsWith("node-watcher/") && !live.has(key)) this.#episodes.delete(key);
-    }
+    this.#episodes.prune("node-watcher/", new Set(triggers.map((f) => this.#nodeKey(f))));
     for (const facts of triggers) await this.#evaluate(this.#nodeKey(facts), facts);
   }
 
@@ -186,7 +181,7 @@ export class AutomationEngine {
       this.#deps.logger.info("Automation evaluation dropped: not the Lease holder", { key });
       return;
     }
-    if (this.#episodes.get(key)?.done) return;
+    if (this.#episodes.isDone(key)) return;
     let outcome = this.#decide(facts);
     if (outcome === null) {
       // No snapshot yet, or the watches are down: decide nothing blind; look again shortly.
@@ -210,14 +205,14 @@ export class AutomationEngine {
     if (outcome.kind === "wait") {
       if (isAlert) {
         // Alertmanager may not send the alert again for hours (repeat_interval): look again ourselves.
-        this.#once(key, facts, "suppressed", outcome, null, false);
+        this.#episodes.record(key, facts, "suppressed", outcome, null, { done: false, at: this.#iso() });
         this.#enqueue(key, facts, outcome.until.getTime() - this.#deps.now().getTime() + 50);
       }
       return;
     }
     if (outcome.kind === "suppress") {
       // An alert is decided once per firing; the node watcher looks again at every tick.
-      this.#once(key, facts, "suppressed", outcome, null, isAlert);
+      this.#episodes.record(key, facts, "suppressed", outcome, null, { done: isAlert, at: this.#iso() });
       if (isAlert) this.#alerts.decided(key);
       return;
     }
@@ -230,7 +225,7 @@ export class AutomationEngine {
         commit: null,
         error: null,
       };
-      this.#once(key, facts, "would-act", outcome, operation, true);
+      this.#episodes.record(key, facts, "would-act", outcome, operation, { done: true, at: this.#iso() });
       return;
     }
     if (!this.#deps.leader.isLeader) {
@@ -239,8 +234,9 @@ export class AutomationEngine {
     }
     // The record says when it was decided; the operation's own time is its commit's.
     const decidedAt = this.#iso();
-    const operation = await this.#act(facts, outcome);
-    this.#once(key, facts, "acted", outcome, operation, true, decidedAt);
+    const id = this.#deps.newRequestId();
+    const operation = await runAutomaticOperation(this.#deps.operations, facts, outcome, id);
+    this.#episodes.record(key, facts, "acted", outcome, operation, { done: true, at: decidedAt });
   }
 
   #decide(facts: TriggerFacts): Outcome | null {
@@ -270,84 +266,6 @@ export class AutomationEngine {
     return names
       .map((name) => serviceFacts(snapshot, name, action, view, now))
       .filter((f): f is ServiceFacts => f !== null);
-  }
-
-  async #act(facts: TriggerFacts, outcome: ActOutcome): Promise<DecisionOperation> {
-    const id = this.#deps.newRequestId();
-    const options = { actor: facts.trigger, reason: `${facts.trigger}: ${outcome.detail}`, requestId: id };
-    const operation: DecisionOperation = {
-      id,
-      action: outcome.action,
-      services: outcome.services,
-      commit: null,
-      error: null,
-    };
-    try {
-      if (outcome.action === "evacuate" && "node" in facts) {
-        const result = await this.#deps.operations.evacuate(facts.node, {
-          ...options,
-          only: outcome.services,
-        });
-        return { ...operation, services: result.services, commit: result.commit };
-      }
-      const [service] = outcome.services;
-      if (service === undefined || outcome.action === "evacuate") throw new Error("no service to switch");
-      const result = await this.#deps.operations.switchService(service, outcome.action, options);
-      return { ...operation, commit: result.commit };
-    } catch (error) {
-      return { ...operation, error: error instanceof Error ? error.message : String(error) };
-    }
-  }
-
-  /** Records the decision unless this episode already recorded the same one. */
-  #once(
-    key: string,
-    facts: TriggerFacts,
-    decision: DecisionRecord["decision"],
-    outcome: Outcome,
-    operation: DecisionOperation | null,
-    done: boolean,
-    at = this.#iso(),
-  ): void {
-    const previous = this.#episodes.get(key);
-    this.#episodes.set(key, { decision, reason: outcome.reason, done });
-    if (previous?.decision === decision && previous.reason === outcome.reason) return;
-    const action: AutomaticAction =
-      facts.trigger === "failback" ? "demote" : facts.trigger === "alertmanager" ? facts.action : "evacuate";
-    const target = "node" in facts ? { node: facts.node } : { service: facts.service };
-    this.#record(
-      {
-        at,
-        trigger: facts.trigger,
-        ...target,
-        decision,
-        reason: outcome.reason,
-        detail: outcome.detail,
-        operation,
-      },
-      action,
-    );
-    if (outcome.kind === "wait") return;
-    // Each service left out of an action (or of a suppressed one) gets its own line and Event.
-    for (const e of outcome.excluded) {
-      if (outcome.kind === "suppress" && outcome.excluded.length === 1 && "service" in target) continue;
-      this.#record(
-        {
-          at,
-          trigger: facts.trigger,
-          service: e.service,
-          decision: "suppressed",
-          reason: e.reason,
-          detail: e.detail,
-          operation: null,
-        },
-        action,
-      );
-    }
-  }
-
-  #record(record: DecisionRecord, action: AutomaticAction): void {
-    this.#deps.journal.record(record, action);
   }
 
   #iso(): string {
