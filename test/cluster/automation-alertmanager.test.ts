@@ -122,8 +122,6 @@ describe("automation from a real Alertmanager", () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (process.env.FAILOVER_TEST_LOG)
-      (await import("node:fs")).writeFileSync(process.env.FAILOVER_TEST_LOG, logs.join(""));
     await alertmanager?.stop();
     await server?.close();
     await Promise.all([cp?.stop(), ssh?.stop()]);

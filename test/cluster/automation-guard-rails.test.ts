@@ -28,6 +28,7 @@ import { startControlPlane, type ControlPlane } from "./control-plane.js";
 const services = [
   { name: "svc-00", primaryNode: "w1", backupNode: "w2" },
   { name: "svc-01", primaryNode: "w3", backupNode: "w2" },
+  { name: "svc-02", primaryNode: "w4", backupNode: "w2" },
 ];
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 
@@ -81,14 +82,18 @@ describe("automation guard rails (node watcher, real kube-apiserver)", () => {
 
   beforeAll(async () => {
     [cp, ssh] = await Promise.all([startControlPlane(), startSshGitServer()]);
-    await ssh.createBareRepo("homelab", generatedHomelabFiles(2));
+    await ssh.createBareRepo("homelab", generatedHomelabFiles(3));
     repo = ssh.repoPath("homelab");
     const saKubeconfig = await applyRbac(cp, "failover-system");
     await namespace(cp, "apps");
     await namespace(cp, "flux-system");
-    await apply(cp, node("w1"), node("w2"), node("w3"));
-    for (const n of ["w1", "w2", "w3"]) await up(n);
-    await applyServiceObjects(cp, ssh.url("homelab"), ["svc-00", "svc-01"]);
+    await apply(cp, node("w1"), node("w2"), node("w3"), node("w4"));
+    for (const n of ["w1", "w2", "w3", "w4"]) await up(n);
+    await applyServiceObjects(
+      cp,
+      ssh.url("homelab"),
+      services.map((s) => s.name),
+    );
     for (const s of services) await backupSyncedAt(cp, s.name, minutesAgo(10));
 
     const dir = await mkdtemp(join(tmpdir(), "failover-guard-rails-"));
@@ -121,19 +126,6 @@ describe("automation guard rails (node watcher, real kube-apiserver)", () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (process.env.FAILOVER_TEST_LOG) {
-      const fs = await import("node:fs");
-      fs.writeFileSync(
-        `${process.env.FAILOVER_TEST_LOG}.events`,
-        await cp.kubectl("get", "events", "-n", "default", "--field-selector", "involvedObject.name=w3"),
-      );
-      fs.writeFileSync(
-        `${process.env.FAILOVER_TEST_LOG}.automation`,
-        JSON.stringify(await automationOf(server.url), null, 2),
-      );
-    }
-    if (process.env.FAILOVER_TEST_LOG)
-      (await import("node:fs")).writeFileSync(process.env.FAILOVER_TEST_LOG, logs.join(""));
     await server?.close();
     await Promise.all([cp?.stop(), ssh?.stop()]);
   });
@@ -293,5 +285,50 @@ describe("automation guard rails (node watcher, real kube-apiserver)", () => {
       .filter((l) => l.includes('"msg":"Automation decision"'))
       .map((l) => JSON.parse(l) as Decision);
     expect(lines.length).toBe(all.length);
+    await up("w3");
+  });
+
+  it("losing the Lease stops new actions at once; holding it again, the decision is taken once", async () => {
+    await reconfigure(automation({ cooldown: "1s" }));
+    const lease = ["lease", "failover-api", "-n", "failover-system"];
+    // Someone else holds the Lease now (as a replica that took it over would).
+    await cp.kubectl(
+      "patch",
+      ...lease,
+      "--type=merge",
+      "-p",
+      JSON.stringify({
+        spec: {
+          holderIdentity: "intruder_0000",
+          // A MicroTime: six fractional digits.
+          renewTime: new Date().toISOString().replace("Z", "000Z"),
+        },
+      }),
+    );
+    await waitFor(
+      "the server to let go",
+      () => automationOf(server.url),
+      (a) => !a.leader,
+      10_000,
+    );
+    const before = await commits();
+    const decisions = (await automationOf(server.url)).decisions.length;
+    await down("w4");
+    await new Promise((r) => setTimeout(r, 4000));
+    expect(await commits()).toEqual(before);
+    expect((await automationOf(server.url)).decisions).toHaveLength(decisions);
+    // The intruder is gone: the server takes the Lease again and decides w4, once.
+    await cp.kubectl("delete", ...lease);
+    await waitFor(
+      "the server to lead again",
+      () => automationOf(server.url),
+      (a) => a.leader,
+      15_000,
+    );
+    const acted = await decision("w4 evacuated", (x) => x.node === "w4" && x.decision === "acted");
+    const [head] = await commits();
+    expect(head).toMatchObject({ actor: "node-watcher", services: ["svc-02"] });
+    expect(acted.operation?.commit).toBe(head!.sha);
+    expect((await commits()).length).toBe(before.length + 1);
   });
 });
