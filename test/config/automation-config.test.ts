@@ -54,7 +54,7 @@ describe("automation configuration", () => {
   cooldown: 1h
   maxActionsPerHour: 5
   maxNodesDown: 2
-  failback: { enabled: true, healthyFor: 45m, window: "22:00-04:00" }
+  failback: { enabled: false, healthyFor: 45m, window: "22:00-04:00" }
 `,
       "c",
     );
@@ -75,7 +75,7 @@ describe("automation configuration", () => {
       maxActionsPerHour: 5,
       maxNodesDown: 2,
       failback: {
-        enabled: true,
+        enabled: false,
         healthyForSeconds: 2700,
         window: { start: 1320, end: 240, text: "22:00-04:00" },
       },
@@ -123,6 +123,13 @@ describe("automation configuration", () => {
     ],
   ])("%s → %s", (yaml, error) => {
     expect(errorsOf(`${base}${yaml}\n`)).toEqual([error]);
+  });
+
+  it("refuses failback.enabled until planned moves (the final-sync demote) exist", () => {
+    expect(errorsOf(`${base}automation: {failback: {enabled: true}}\n`)).toEqual([
+      "automation.failback.enabled: automatic failback runs a final-sync demote (planned moves, SPEC §5.1), " +
+        "which this version does not have yet; leave it false and fail back by hand (docs/operations.md)",
+    ]);
   });
 
   it("refuses automation with cluster.enabled: false, saying why", () => {
