@@ -9,12 +9,13 @@
 
 ARG NODE_IMAGE=node:24-bookworm-slim
 
-# ---- build: compile TypeScript to dist/ -------------------------------------------------------
+# ---- build: compile TypeScript to dist/, bundle the dashboard to dist/web/ ---------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build-web.ts ./scripts/
 COPY src/ ./src/
 RUN npm run build
 

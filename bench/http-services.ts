@@ -46,7 +46,7 @@ interface MemoryStatus {
   hwmKb: number;
 }
 
-async function memoryOf(pid: number): Promise<MemoryStatus> {
+export async function memoryOf(pid: number): Promise<MemoryStatus> {
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
   return { rssKb: kb("VmRSS"), hwmKb: kb("VmHWM") };
@@ -77,7 +77,7 @@ async function waitReady(base: string, child: ChildProcess, log: () => string): 
   throw new Error(`server not ready within ${READY_TIMEOUT_MS} ms:\n${log()}`);
 }
 
-function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
+export function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
@@ -89,7 +89,7 @@ function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
   });
 }
 
-function load(url: string, connections: number, duration: number): Promise<autocannon.Result> {
+export function load(url: string, connections: number, duration: number): Promise<autocannon.Result> {
   return autocannon({ url, connections, duration, pipelining: 1, timeout: 10 });
 }
 
@@ -154,14 +154,14 @@ async function summariseProfile(file: string, fromUs: number, toUs: number, n = 
   ];
 }
 
-interface ServerChild {
+export interface ServerChild {
   child: ChildProcess;
   base: string;
   readyMs: number;
   log: () => string;
 }
 
-async function startServerChild(
+export async function startServerChild(
   configFile: string,
   logFile: string,
   cpuProfDir?: string,

@@ -24,6 +24,8 @@ import {
 } from "../test/support/generated-homelab.js";
 import { startSshGitServer, type SshGitServer } from "../test/support/ssh-git-server.js";
 import { git as localGit } from "../test/support/test-git.js";
+import { runDashboardLoadBench } from "./dashboard-load.js";
+import { runEventsClientsBench } from "./http-events.js";
 import { runHttpServicesBench } from "./http-services.js";
 
 const execFileAsync = promisify(execFile);
@@ -349,21 +351,26 @@ async function runGitBench(): Promise<[string, string, string, boolean][]> {
   }
 }
 
-/** `bench/run.ts [git|http] [--profile]`: both parts by default, or one of them. */
+const parts = ["git", "http", "events", "web"] as const;
+
+/** `bench/run.ts [git|http|events|web] [--profile]`: every part by default, or one of them. */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const only = args.find((a) => a === "git" || a === "http");
+  const only = parts.find((p) => args.includes(p));
   const unknown = args.filter((a) => a !== only && a !== "--profile");
   if (unknown.length > 0)
-    throw new Error(`usage: bench/run.ts [git|http] [--profile]; got ${unknown.join(" ")}`);
+    throw new Error(`usage: bench/run.ts [${parts.join("|")}] [--profile]; got ${unknown.join(" ")}`);
+  const wanted = (part: (typeof parts)[number]) => only === undefined || only === part;
   const info = await machine();
   console.log("Machine");
   for (const [k, v] of Object.entries(info)) console.log(`  ${k.padEnd(22)} ${v}`);
 
   const targets: [string, string, string, boolean][] = [];
-  if (only !== "http") targets.push(...(await runGitBench()));
-  if (only !== "git")
+  if (wanted("git")) targets.push(...(await runGitBench()));
+  if (wanted("http"))
     targets.push(...(await runHttpServicesBench({ profile: args.includes("--profile") })).targets);
+  if (wanted("events")) targets.push(...(await runEventsClientsBench()));
+  if (wanted("web")) targets.push(...(await runDashboardLoadBench()));
 
   console.log("\nSPEC §13 targets");
   console.log(`  ${"metric".padEnd(46)} ${"measured".padEnd(12)} ${"target".padEnd(10)} met`);

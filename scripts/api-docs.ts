@@ -5,6 +5,7 @@ import { createApp } from "../src/http/create-app.js";
 import { silentLogger } from "../src/log/json-logger.js";
 import type { AppConfig } from "../src/config/app-config.js";
 import type { ApiOperations } from "../src/http/app-deps.js";
+import { EventHub } from "../src/events/event-hub.js";
 
 interface Schema {
   $ref?: string;
@@ -49,6 +50,8 @@ export async function openApiDocument(): Promise<OpenApiDocument> {
     status: () => {
       throw new Error("not used");
     },
+    events: new EventHub(),
+    dashboard: { ok: false, reason: "not needed for the document" },
   });
   const response = await app.request("/api/openapi.json");
   return (await response.json()) as OpenApiDocument;

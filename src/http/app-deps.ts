@@ -2,10 +2,12 @@ import type { Registry } from "prom-client";
 import type { ApiToken } from "../auth/tokens-file.js";
 import type { AutomationApi } from "../automation/automation-service.js";
 import type { AppConfig } from "../config/app-config.js";
+import type { EventHub } from "../events/event-hub.js";
 import type { Logger } from "../log/logger.js";
 import type { FailoverOperations } from "../operations/failover-operations.js";
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import type { ServiceStatus } from "../operations/service-status.js";
+import type { DashboardAssets } from "./dashboard-assets.js";
 
 /** What the last fetch said about the service's health (the server keeps it up to date). */
 export interface Readiness {
@@ -28,6 +30,10 @@ export interface AppDeps {
   status: (snapshot: RepoSnapshot, service: string) => ServiceStatus;
   /** SPEC §10: decisions and the Alertmanager webhook; absent means no automation (all off). */
   automation?: AutomationApi;
+  /** What `GET /api/events` streams (src/events). */
+  events: EventHub;
+  /** The built dashboard; default: read from dist/web. */
+  dashboard?: DashboardAssets;
   /** Milliseconds, for request durations. */
   clock?: () => number;
   newRequestId?: () => string;

@@ -20,6 +20,8 @@ import {
 } from "./api-routes.js";
 import { accessFor, authorize } from "./authenticate.js";
 import { automationKnownRoutes, registerAutomationRoutes } from "./automation-routes.js";
+import { registerDashboardRoutes } from "./dashboard-routes.js";
+import { registerEventsRoutes } from "./events-routes.js";
 import { operationOptions } from "./operation-options.js";
 import { makeProblem, problemFromError, problemResponse } from "./problem-details.js";
 import { requestContext } from "./request-context.js";
@@ -165,6 +167,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   });
 
   registerAutomationRoutes(app, deps);
+  registerEventsRoutes(app, deps.events);
+  registerDashboardRoutes(app, deps);
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 

@@ -22,6 +22,8 @@ export interface FailoverMetrics {
   alertsReceived: Counter<"status">;
   automationDecisions: Counter<"trigger" | "decision" | "reason">;
   timeToRunning: Histogram;
+  /** Open `GET /api/events` streams (set by the event hub). */
+  eventsClients: Gauge;
   /** Feeds the metrics from FailoverOperations' events. */
   observer: OperationObserver;
 }
@@ -92,6 +94,11 @@ export function createMetrics(): FailoverMetrics {
     buckets: [5, 15, 30, 60, 120, 300, 600, 1200],
     registers,
   });
+  const eventsClients = new Gauge({
+    name: "failover_events_clients",
+    help: "Open GET /api/events (Server-Sent Events) streams.",
+    registers,
+  });
   const observer: OperationObserver = {
     operationFinished(action, services, result, seconds) {
       for (const service of services) operations.inc({ service, action, result });
@@ -123,6 +130,7 @@ export function createMetrics(): FailoverMetrics {
     alertsReceived,
     automationDecisions,
     timeToRunning,
+    eventsClients,
     observer,
   };
 }

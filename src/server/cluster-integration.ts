@@ -31,6 +31,8 @@ export interface ClusterIntegration {
   /** Writes Kubernetes Events (automation decisions); null without a cluster. */
   events: EventWriter | null;
   pushed: NonNullable<OperationObserver["pushed"]>;
+  /** Called after any watched object changed (live facts for the events stream). */
+  onChange(listener: () => void): void;
   reconfigure(config: AppConfig): void;
   stop(): Promise<void>;
 }
@@ -102,6 +104,7 @@ export function startClusterIntegration(
       tracker.pushed(info);
       if (config().cluster.flux.reconcile) void nudge.nudge(info.files);
     },
+    onChange: (listener) => void watcher.onChange(listener),
     reconfigure: (next) =>
       watcher.reconfigure({ services: next.services, gitRepository: next.cluster.flux.gitRepository }),
     leader,

@@ -73,7 +73,11 @@ export async function createDemo(source = bundledHomelab): Promise<DemoSetup> {
 export function demoInstructions(url: string): string {
   return [
     `failover-api demo: serving the example homelab on ${url} (auth off, no cluster).`,
-    "Real promotes and demotes commit to a local bare repository. Try:",
+    "Real promotes and demotes commit to a local bare repository.",
+    "",
+    `Open the dashboard: ${url}/`,
+    "",
+    "Or try the API:",
     "",
     `  curl -s ${url}/api/services`,
     `  curl -s ${url}/api/failover/sonarr/status`,

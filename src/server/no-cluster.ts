@@ -17,6 +17,7 @@ export const noCluster: ClusterIntegration = {
   view: () => null,
   events: null,
   pushed: () => undefined,
+  onChange: () => undefined,
   reconfigure: () => undefined,
   stop: () => Promise.resolve(),
 };

@@ -14,6 +14,10 @@ import type { Logger } from "../log/logger.js";
 import { createMetrics } from "../metrics/failover-metrics.js";
 import { FailoverOperations } from "../operations/failover-operations.js";
 import { assertAutomationRunnable, startAutomation } from "./automation-setup.js";
+import type { RepoSnapshot } from "../operations/repo-snapshot.js";
+import { EventHub } from "../events/event-hub.js";
+import { LiveEvents } from "../events/live-events.js";
+import { observeOperations } from "../events/observed-operations.js";
 import type { ClusterIntegration } from "./cluster-integration.js";
 import { noCluster, wantsCluster } from "./no-cluster.js";
 import { watchFile } from "./watch-file.js";
@@ -98,6 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       snapshotRefreshed: (snapshot) => {
         metrics.observer.snapshotRefreshed?.(snapshot);
         Object.assign(readiness, { gitReachable: true, lastFetchAt: new Date(), reason: null });
+        live.snapshotChanged();
       },
     },
   });
@@ -109,6 +114,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await credentials.dispose();
     throw error;
   }
+  const status = (snapshot: RepoSnapshot, service: string) =>
+    serviceStatus(snapshot, service, cluster.status);
+  // SPEC §7.1 events: fed by published snapshots, cluster changes and the operations' progress.
+  const hub = new EventHub({
+    onClients: (n) => metrics.eventsClients.set(n),
+    onDropped: (reason) => logger.warn("Dropped an events client that stopped reading", { reason }),
+  });
+  const live = new LiveEvents({
+    hub,
+    snapshot: () => operations.snapshot,
+    status,
+    onError: (service, error) => logger.error("Live status failed; its last one stays", { service, error }),
+  });
+  cluster.onChange(() => live.liveChanged());
   const readiness: Readiness = {
     configLoaded: true,
     gitReachable: false,
@@ -160,13 +179,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (current.config.auth.mode === "token") watches.push(watchFile(current.config.auth.tokensFile, reload));
 
   const app = createApp({
-    operations,
+    operations: observeOperations(
+      operations,
+      (op) => live.operation(op),
+      (node) => current.config.services.filter((s) => s.primaryNode === node).map((s) => s.name),
+    ),
     config: () => current.config,
     tokens: () => current.tokens,
     logger,
     metrics: metrics.registry,
     readiness: () => readiness,
-    status: (snapshot, service) => serviceStatus(snapshot, service, cluster.status),
+    status,
+    events: hub,
     automation: automation.api,
   });
   const server: ServerType = await new Promise((resolve, reject) => {
@@ -185,6 +209,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       clearTimeout(refreshTimer);
       for (const w of watches) w.close();
+      live.close();
+      hub.close(); // open event streams would hold server.close() forever
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await automation.stop();
       await operations.idle();

@@ -72,6 +72,14 @@ describe("production install (as the Dockerfile does it)", () => {
       expect(await git(["log", "-1", "--format=%s", "main"], ssh.repoPath("prod"))).toBe(
         "failover(sonarr): promote to backup on w2",
       );
+      // The dashboard is in the image: the built page and every asset it names.
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+      expect(assets.length).toBeGreaterThanOrEqual(3);
+      for (const asset of assets)
+        expect((await fetch(`http://127.0.0.1:${port}${asset}`)).status, asset).toBe(200);
     } finally {
       child.kill("SIGTERM");
     }

@@ -52,6 +52,8 @@ describe("HTTP API over a real SSH remote", () => {
     expect(result.valid).toBe(true);
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/api/automation",
+      "/api/dashboard",
+      "/api/events",
       "/api/failover/{service}/demote",
       "/api/failover/{service}/history",
       "/api/failover/{service}/promote",
@@ -63,7 +65,7 @@ describe("HTTP API over a real SSH remote", () => {
       "/metrics",
       "/readyz",
     ]);
-    expect((await fetch(`${api.base}/`)).status).toBe(404);
+    expect((await fetch(`${api.base}/`)).headers.get("content-type")).toContain("text/html");
   });
 
   it("lists every service from the snapshot with the revision", async () => {

@@ -10,6 +10,7 @@ import { DecisionJournal } from "../../src/automation/decision-journal.js";
 import { DecisionLog } from "../../src/automation/decision-log.js";
 import type { DecisionRecord } from "../../src/automation/decision-types.js";
 import type { AppConfig } from "../../src/config/app-config.js";
+import { EventHub } from "../../src/events/event-hub.js";
 import { prepareGitCredentials } from "../../src/git/git-credentials.js";
 import { WorkingClone } from "../../src/git/working-clone.js";
 import { createApp } from "../../src/http/create-app.js";
@@ -71,6 +72,7 @@ async function world(options: { enabled?: boolean; leader?: boolean; authMode?: 
     },
   };
   const metrics = createMetrics();
+  const events = new EventHub();
   // Real objects; nothing here touches Git (the engine decides nothing without live facts).
   const credentials = await prepareGitCredentials({ url: "file:///nonexistent/repo.git" });
   const clone = new WorkingClone({
@@ -119,6 +121,7 @@ async function world(options: { enabled?: boolean; leader?: boolean; authMode?: 
     status: () => {
       throw new Error("not used");
     },
+    events,
     automation,
   });
   const post = (body: unknown, headers: Record<string, string> = bearer("alertmanager"), query = "") =>
@@ -128,6 +131,7 @@ async function world(options: { enabled?: boolean; leader?: boolean; authMode?: 
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
   const close = async () => {
+    events.close();
     await engine.stop();
     await credentials.dispose();
   };

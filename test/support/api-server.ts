@@ -8,6 +8,9 @@ import { createApp } from "../../src/http/create-app.js";
 import { silentLogger } from "../../src/log/json-logger.js";
 import { createMetrics, type FailoverMetrics } from "../../src/metrics/failover-metrics.js";
 import type { FailoverOperations } from "../../src/operations/failover-operations.js";
+import { EventHub, type EventHubOptions } from "../../src/events/event-hub.js";
+import { LiveEvents } from "../../src/events/live-events.js";
+import { observeOperations } from "../../src/events/observed-operations.js";
 import { homelabOperations } from "./homelab-remote.js";
 import type { SshGitServer } from "./ssh-git-server.js";
 
@@ -15,6 +18,8 @@ export interface ApiServer {
   base: string;
   operations: FailoverOperations;
   metrics: FailoverMetrics;
+  /** What GET /api/events streams, fed like the server feeds it (snapshots, operations). */
+  events: EventHub;
   /** Mutable so a test can switch auth modes or tokens between requests. */
   config: AppConfig;
   tokens: ApiToken[];
@@ -23,9 +28,28 @@ export interface ApiServer {
 }
 
 /** The real app over real HTTP on 127.0.0.1, backed by a real clone of `url`. */
-export async function startApiServer(server: SshGitServer, url: string): Promise<ApiServer> {
+export async function startApiServer(
+  server: SshGitServer,
+  url: string,
+  options: { events?: EventHubOptions } = {},
+): Promise<ApiServer> {
   const metrics = createMetrics();
-  const { operations, config } = await homelabOperations(server, url, { observer: metrics.observer });
+  const events = new EventHub({ onClients: (n) => metrics.eventsClients.set(n), ...options.events });
+  const { operations, config } = await homelabOperations(server, url, {
+    observer: {
+      ...metrics.observer,
+      snapshotRefreshed: (snapshot) => {
+        metrics.observer.snapshotRefreshed?.(snapshot);
+        // Declared below; the first snapshot is published by the refresh further down.
+        liveEvents.snapshotChanged();
+      },
+    },
+  });
+  const liveEvents = new LiveEvents({
+    hub: events,
+    snapshot: () => operations.snapshot,
+    status: (snapshot, service) => serviceStatus(snapshot, service),
+  });
   const state = {
     config,
     tokens: [] as ApiToken[],
@@ -33,13 +57,18 @@ export async function startApiServer(server: SshGitServer, url: string): Promise
   };
   await operations.refresh();
   const app = createApp({
-    operations,
+    operations: observeOperations(
+      operations,
+      (op) => liveEvents.operation(op),
+      (node) => state.config.services.filter((s) => s.primaryNode === node).map((s) => s.name),
+    ),
     config: () => state.config,
     tokens: () => state.tokens,
     logger: silentLogger,
     metrics: metrics.registry,
     readiness: () => state.readiness,
     status: (snapshot, service) => serviceStatus(snapshot, service),
+    events,
   });
   const http: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
@@ -49,6 +78,7 @@ export async function startApiServer(server: SshGitServer, url: string): Promise
     base: `http://127.0.0.1:${port}`,
     operations,
     metrics,
+    events,
     get config() {
       return state.config;
     },
@@ -67,6 +97,10 @@ export async function startApiServer(server: SshGitServer, url: string): Promise
     set readiness(value) {
       state.readiness = value;
     },
-    close: () => new Promise<void>((resolve) => http.close(() => resolve())),
+    close: () => {
+      liveEvents.close();
+      events.close();
+      return new Promise<void>((resolve) => http.close(() => resolve()));
+    },
   };
 }
