@@ -15,7 +15,7 @@ import { serviceStatus } from "./operations/service-status.js";
 export async function openLocalClient(target: ClientTarget): Promise<FailoverClient> {
   const config = await loadConfig(target.configPath);
   const dataDir = target.dataDir ?? config.git.dataDir;
-  const credentials = await prepareGitCredentials({ ...config.git });
+  const credentials = await prepareGitCredentials({ ...config.git }, { parentDir: dataDir });
   const logger = new JsonLogger({ level: "warn", secrets: () => credentials.secrets });
   const clone = new WorkingClone({
     url: config.git.url,

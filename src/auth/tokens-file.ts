@@ -1,7 +1,10 @@
-import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { z } from "zod";
+import { readLimited } from "../config/read-limited.js";
 import { FailoverError } from "../domain/failover-error.js";
+import { yamlNestingProblem } from "../domain/yaml-nesting.js";
+
+const maxTokensBytes = 1024 * 1024;
 
 /** `automation`: may only post to the Alertmanager webhook (SPEC §10). */
 export type TokenRole = "operator" | "viewer" | "automation";
@@ -21,6 +24,9 @@ const tokensSchema = z
       token: z.string().min(16),
     }),
   )
+  // An empty list locks every operator out: far more often a truncated or half-written file
+  // (a Secret mid-update) than an intention; refusing it keeps the previous tokens in force.
+  .min(1, "lists no tokens; with auth.mode token nobody could act: add one, or set auth.mode: none")
   .superRefine((tokens, ctx) => {
     const seen = new Set<string>();
     tokens.forEach((t, i) => {
@@ -31,6 +37,8 @@ const tokensSchema = z
 
 /** Parses the tokens file (`[{name, role, token}]`); errors name the entry, never the token value. */
 export function parseTokens(text: string, source: string): ApiToken[] {
+  const nesting = yamlNestingProblem(text);
+  if (nesting !== undefined) throw new FailoverError("CONFIG_INVALID", `${source}: ${nesting}`);
   let raw: unknown;
   try {
     raw = parse(text);
@@ -39,21 +47,26 @@ export function parseTokens(text: string, source: string): ApiToken[] {
   }
   const result = tokensSchema.safeParse(raw ?? []);
   if (!result.success) {
-    const errors = result.error.issues.map(
-      (i) =>
-        `${source}: ${i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}: ${i.message}`,
-    );
+    const errors = result.error.issues.map((i) => {
+      const at = i.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+      return `${source}: ${at === "" ? "" : `${at}: `}${i.message}`;
+    });
     throw new FailoverError("CONFIG_INVALID", errors.join("; "), { details: { errors } });
   }
   return result.data;
 }
 
 export async function loadTokens(path: string): Promise<ApiToken[]> {
-  let text: string;
+  let bytes: Buffer | undefined;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readLimited(path, maxTokensBytes);
   } catch (cause) {
     throw new FailoverError("CONFIG_INVALID", `${path}: cannot be read`, { cause });
   }
-  return parseTokens(text, path);
+  if (bytes === undefined)
+    throw new FailoverError(
+      "CONFIG_INVALID",
+      `${path}: larger than ${maxTokensBytes} bytes, not a tokens file`,
+    );
+  return parseTokens(bytes.toString("utf8"), path);
 }

@@ -6,7 +6,7 @@ import type { RawConfig } from "./config-schema.js";
 export interface AppConfig {
   /** Absolute path of the file it was loaded from, or a label such as `<demo>`. */
   source: string;
-  git: RawConfig["git"] & { fetchIntervalSeconds: number };
+  git: RawConfig["git"] & { fetchIntervalSeconds: number; operationTimeoutSeconds: number };
   cluster: RawConfig["cluster"];
   auth: RawConfig["auth"];
   automation: AutomationSettings;

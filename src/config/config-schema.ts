@@ -59,6 +59,8 @@ const git = z.strictObject({
   dataDir: nonEmpty.default("/var/lib/failover-api"),
   /** How often the server fetches to refresh its in-memory snapshot. */
   fetchInterval: duration.default("30s"),
+  /** The deadline of one whole operation: queue wait, fetch, commit, push and retries. */
+  operationTimeout: duration.default("60s"),
 });
 
 const cluster = z

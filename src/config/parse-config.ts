@@ -1,31 +1,37 @@
-import { parseDocument } from "yaml";
+import { type Document, isAlias, isMap, isSeq, parseDocument, visit } from "yaml";
 import type { z } from "zod";
 import { parseDuration } from "../domain/duration.js";
 import { parseEditPath } from "../domain/edit-path.js";
+import { yamlNestingProblem } from "../domain/yaml-nesting.js";
 import { FailoverError } from "../domain/failover-error.js";
 import type { ExplicitEdit, ServiceSpec } from "../domain/service-spec.js";
 import type { AppConfig } from "./app-config.js";
 import { resolveAutomation } from "./automation-settings.js";
+import { branchNameProblem } from "./branch-name.js";
 import { configSchema, type RawConfig, type RawService } from "./config-schema.js";
 import { formatIssuePath } from "./format-issue-path.js";
-import { repoPathProblem } from "./repo-path.js";
+import { repoPathProblem } from "../domain/repo-path.js";
 
 /**
  * Parses and validates configuration text. Throws CONFIG_INVALID whose `details.errors` lists
  * every problem as `<path>: <reason>`, one per entry; nothing is partially applied.
  */
 export function parseConfig(text: string, source: string): AppConfig {
+  const nesting = yamlNestingProblem(text);
+  if (nesting !== undefined) throw invalid(source, [nesting]);
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    const errors = doc.errors.map((e) => {
-      const before = text.slice(0, e.pos[0]);
-      const line = before.split("\n").length;
-      const col = e.pos[0] - before.lastIndexOf("\n");
-      return `line ${line} column ${col}: ${e.message.split("\n")[0] ?? ""}`;
-    });
+    const errors = doc.errors.map((e) => `${position(text, e.pos[0])}: ${e.message.split("\n")[0] ?? ""}`);
     throw invalid(source, errors);
   }
-  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: maxAliasExpansion });
+  } catch {
+    // The yaml library refuses to expand an alias bomb (and says nothing about where it is).
+    throw invalid(source, [aliasBomb(doc, text)]);
+  }
+  const parsed = configSchema.safeParse(value ?? {});
   if (!parsed.success) throw invalid(source, parsed.error.issues.flatMap(describeIssue));
   const raw = parsed.data;
   const errors: string[] = [];
@@ -36,12 +42,62 @@ export function parseConfig(text: string, source: string): AppConfig {
   if (errors.length > 0) throw invalid(source, errors);
   return {
     source,
-    git: { ...raw.git, fetchIntervalSeconds: parseDuration(raw.git.fetchInterval) ?? 30 },
+    git: {
+      ...raw.git,
+      fetchIntervalSeconds: parseDuration(raw.git.fetchInterval) ?? 30,
+      operationTimeoutSeconds: parseDuration(raw.git.operationTimeout) ?? 60,
+    },
     cluster: raw.cluster,
     auth: raw.auth,
     automation,
     services,
   };
+}
+
+function position(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const col = offset - before.lastIndexOf("\n");
+  return `line ${line} column ${col}`;
+}
+
+/** Nodes an alias may expand to; a real configuration uses a handful of small anchors. */
+const maxAliasExpansion = 100;
+
+/** Names the first alias that expands to too much: where the alias bomb starts. */
+function aliasBomb(doc: Document.Parsed, text: string): string {
+  const sizes = new Map<unknown, number>();
+  const size = (node: unknown, depth: number): number => {
+    if (depth > 50) return Infinity;
+    const known = sizes.get(node);
+    if (known !== undefined) return known;
+    let total = 1;
+    if (isAlias(node)) total = size(node.resolve(doc), depth + 1);
+    else if (isMap(node))
+      for (const pair of node.items) total += size(pair.key, depth + 1) + size(pair.value, depth + 1);
+    else if (isSeq(node)) for (const item of node.items) total += size(item, depth + 1);
+    sizes.set(node, total);
+    return total;
+  };
+  const uses = new Map<unknown, number>();
+  let found: string | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      const target = node.resolve(doc);
+      const count = (uses.get(target) ?? 0) + 1;
+      uses.set(target, count);
+      const at = position(text, node.range?.[0] ?? 0);
+      if (size(node, 0) > maxAliasExpansion)
+        found = `${at}: alias *${node.source} expands to more than ${maxAliasExpansion} values (a YAML alias bomb?); write the values out instead`;
+      else if (count > maxAliasExpansion)
+        found = `${at}: anchor &${node.source} is used more than ${maxAliasExpansion} times; write the values out instead`;
+      return found === undefined ? undefined : visit.BREAK;
+    },
+  });
+  return (
+    found ??
+    `the aliases expand to more than ${maxAliasExpansion} values (a YAML alias bomb?); write the values out instead`
+  );
 }
 
 function invalid(source: string, errors: string[]): FailoverError {
@@ -139,6 +195,9 @@ function checkAcrossServices(raw: RawConfig, errors: string[]): void {
 }
 
 function checkGit(raw: RawConfig, errors: string[]): void {
+  const branch = branchNameProblem(raw.git.branch);
+  if (branch !== undefined)
+    errors.push(`git.branch: ${JSON.stringify(raw.git.branch)} is not a valid Git branch name: ${branch}`);
   const url = raw.git.url;
   const isSsh = url.startsWith("ssh://") || /^[^/:@\s]+@[^/:\s]+:/.test(url);
   const known = isSsh || /^(https?|file):\/\//.test(url) || url.startsWith("/");

@@ -72,7 +72,10 @@ async function gitChecks(
   }
   let credentials;
   try {
-    credentials = await prepareGitCredentials({ ...config.git });
+    credentials = await prepareGitCredentials(
+      { ...config.git },
+      { parentDir: dataDir ?? config.git.dataDir },
+    );
   } catch (error) {
     checks.push({
       name: "remote",

@@ -16,6 +16,7 @@ export const errorCodes = [
   "GIT_PUSH_REJECTED",
   "GIT_PROTECTED_BRANCH",
   "GIT_FAILED",
+  "DISK_FULL",
   "CLUSTER_UNAVAILABLE",
   "NOT_LEADER",
   "SHUTTING_DOWN",
@@ -26,6 +27,7 @@ export type ErrorCode = (typeof errorCodes)[number];
 
 const retryableByDefault: ReadonlySet<ErrorCode> = new Set([
   "GIT_UNREACHABLE",
+  "DISK_FULL",
   "GIT_PUSH_REJECTED",
   "CLUSTER_UNAVAILABLE",
   "NOT_LEADER",

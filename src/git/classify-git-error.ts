@@ -22,6 +22,12 @@ const any =
 // some refs", and every SSH failure ends with "Could not read from remote repository".
 const rules: readonly Rule[] = [
   {
+    // Local, whatever the remote said: the working clone cannot write objects, index or refs.
+    code: "DISK_FULL",
+    test: any(/No space left on device/i, /Disk quota exceeded/i),
+    message: () => "no space left on the device of the working clone",
+  },
+  {
     code: "GIT_HOST_KEY",
     test: any(
       /Host key verification failed/i,

@@ -1,14 +1,18 @@
-import { lstat, mkdir, realpath } from "node:fs/promises";
-import { dirname, join, sep } from "node:path";
-import { repoPathProblem } from "../config/repo-path.js";
+import { lstat, realpath } from "node:fs/promises";
+import { join, posix, relative, sep } from "node:path";
 import { FailoverError } from "../domain/failover-error.js";
+import { repoPathProblem } from "../domain/repo-path.js";
+
+/**
+ * The largest managed file failover-api reads (SPEC §4). Parsing keeps every value of a YAML
+ * document with its source range: measured, a 1 MiB manifest took the server's peak RSS from
+ * 113 to 264 MiB, over a 256 MiB pod limit (docs/BENCHMARKS.md). Real manifests are a few KiB,
+ * the largest HelmRelease values files a few dozen.
+ */
+export const maxManagedFileBytes = 512 * 1024;
 
 function refuse(path: string, why: string): FailoverError {
-  return new FailoverError("MANIFEST_UNSUPPORTED", `Repository path "${path}" ${why}`, { details: { path } });
-}
-
-function isInside(root: string, candidate: string): boolean {
-  return candidate === root || candidate.startsWith(root + sep);
+  return new FailoverError("MANIFEST_UNSUPPORTED", `${path}: ${why}`, { details: { file: path } });
 }
 
 function isMissing(error: unknown): boolean {
@@ -26,58 +30,76 @@ async function cloneRoot(root: string): Promise<string> {
   }
 }
 
-function checkLexically(path: string): void {
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
+  return `${bytes} bytes`;
+}
+
+/**
+ * Where a symlink inside the clone points, in words an operator can act on. A target outside
+ * the repository is not named: it would tell a repository's author about the server's files.
+ */
+async function describeLink(realRoot: string, linkPath: string): Promise<string> {
+  const resolved = await realpath(linkPath).catch(() => undefined);
+  if (resolved === undefined) return "a symlink to nothing that exists";
+  const inside = relative(realRoot, resolved);
+  if (inside === "" || inside.startsWith("..") || inside.startsWith(sep) || /^[A-Za-z]:/.test(inside))
+    return "a symlink that leads outside the repository";
+  return `a symlink to ${inside.split(sep).join("/")}`;
+}
+
+/**
+ * The one decision about a managed file, used for reading (status, dry-run, the plan) and for
+ * writing (the commit): the same path gets the same answer everywhere, so a plan that reads a
+ * file can always write it back. Returns the absolute path of a regular file, or undefined when
+ * nothing exists there; refuses (MANIFEST_UNSUPPORTED, naming the file) anything else:
+ *
+ * - a path the configuration check would refuse (absolute, `..`, `.git`, control characters);
+ * - a symlink, or a path through a symlinked directory, even one pointing inside the repository:
+ *   editing a link's target would change every other path that shares it, and git would commit
+ *   the target under its own name — so the message names the target to configure instead;
+ * - a directory or other non-regular file;
+ * - a file larger than maxManagedFileBytes.
+ */
+export async function resolveManagedFile(
+  root: string,
+  path: string,
+  maxBytes = maxManagedFileBytes,
+): Promise<string | undefined> {
   const problem = repoPathProblem(path);
-  if (problem !== undefined) throw new FailoverError("MANIFEST_UNSUPPORTED", problem, { details: { path } });
-  // The repository's own metadata is never a manifest; writing there could run code via hooks.
-  if (path.split("/")[0] === ".git") throw refuse(path, "points into .git");
-}
-
-/**
- * The real path of a repo-relative file that is to be read, or undefined when it does not exist.
- * Symlinks are followed, and a target outside the clone is refused: a repository must not be able
- * to make the service read arbitrary files (e.g. its own credentials) into a diff or an error.
- */
-export async function resolveForRead(root: string, path: string): Promise<string | undefined> {
-  checkLexically(path);
+  if (problem !== undefined) throw refuse(path, problem.replace(`${JSON.stringify(path)} `, ""));
   const realRoot = await cloneRoot(root);
-  let real: string;
-  try {
-    real = await realpath(join(realRoot, path));
-  } catch (error) {
-    if (isMissing(error)) return undefined;
-    throw error;
-  }
-  if (!isInside(realRoot, real)) throw refuse(path, "resolves (through a symlink) outside the repository");
-  return real;
-}
-
-/**
- * The path to write a repo-relative file at, creating parent directories. Writing through a
- * symlink is refused: git would commit the link, not the content, and the link may point anywhere.
- */
-export async function resolveForWrite(root: string, path: string): Promise<string> {
-  checkLexically(path);
-  const realRoot = await cloneRoot(root);
-  const target = join(realRoot, path);
-  let ancestor = dirname(target);
-  for (;;) {
+  const segments = path.split("/");
+  let current = realRoot;
+  for (const [i, segment] of segments.entries()) {
+    current = join(current, segment);
+    let info;
     try {
-      const realAncestor = await realpath(ancestor);
-      if (!isInside(realRoot, realAncestor))
-        throw refuse(path, "resolves (through a symlink) outside the repository");
-      break;
+      info = await lstat(current);
     } catch (error) {
-      if (!isMissing(error) || ancestor === realRoot) throw error;
-      ancestor = dirname(ancestor);
+      if (isMissing(error)) return undefined;
+      throw refuse(path, `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
+    const last = i === segments.length - 1;
+    if (info.isSymbolicLink()) {
+      const link = await describeLink(realRoot, current);
+      const sub = posix.join(...segments.slice(0, i + 1));
+      if (last) throw refuse(path, `is ${link}; list the file it points to in the configuration instead`);
+      throw refuse(path, `passes through ${sub}, ${link}; list the path without the symlink instead`);
+    }
+    if (!last) {
+      if (!info.isDirectory()) return undefined;
+      continue;
+    }
+    if (info.isDirectory()) throw refuse(path, "is a directory, not a manifest file");
+    if (!info.isFile()) throw refuse(path, "is not a regular file");
+    if (info.size > maxBytes)
+      throw refuse(
+        path,
+        `is ${formatBytes(info.size)}, over the ${formatBytes(maxBytes)} limit for a managed file; ` +
+          `split it, or manage a smaller file that holds the claim references`,
+      );
   }
-  await mkdir(dirname(target), { recursive: true });
-  try {
-    if ((await lstat(target)).isSymbolicLink())
-      throw refuse(path, "is a symlink; configure the file it points to");
-  } catch (error) {
-    if (!isMissing(error)) throw error;
-  }
-  return target;
+  return current;
 }

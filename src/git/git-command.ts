@@ -21,6 +21,8 @@ export interface RunGitOptions {
   env?: Record<string, string>;
   /** Exit codes that are answers rather than failures (e.g. 1 for `diff --quiet`). */
   okExitCodes?: readonly number[];
+  /** Kills git (and ssh) when it aborts, e.g. at the operation's deadline; rejects with its reason. */
+  signal?: AbortSignal | undefined;
 }
 
 export const defaultGitTimeoutMs = 120_000;
@@ -77,6 +79,11 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
   const operation = operationName(args);
   const secrets = options.credentials.secrets;
   return new Promise<GitResult>((resolve, reject) => {
+    const signal = options.signal;
+    if (signal?.aborted === true) {
+      reject(abortReason(signal, operation, options.remote));
+      return;
+    }
     const child = spawn("git", [...args], {
       cwd: options.cwd,
       env: gitEnvironment(options),
@@ -87,14 +94,18 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const killGroup = () => {
       try {
         if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
       } catch {
         child.kill("SIGKILL");
       }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
     }, timeoutMs);
+    signal?.addEventListener("abort", killGroup, { once: true });
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
     // git may exit before reading stdin (e.g. on a bad argument); that is reported by the exit code.
@@ -102,12 +113,18 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
     child.stdin.end(options.input ?? "");
     child.on("error", (cause) => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", killGroup);
       reject(
         new FailoverError("GIT_FAILED", `Cannot run git (is it installed?): ${cause.message}`, { cause }),
       );
     });
     child.on("close", (code) => {
       clearTimeout(timer);
+      signal?.removeEventListener("abort", killGroup);
+      if (signal?.aborted === true) {
+        reject(abortReason(signal, operation, options.remote));
+        return;
+      }
       const stdout = Buffer.concat(out).toString("utf8");
       const stderr = Buffer.concat(err).toString("utf8");
       if (timedOut) {
@@ -126,5 +143,14 @@ export function runGit(args: readonly string[], options: RunGitOptions): Promise
       }
       reject(classifyGitError(stderr, exitCode, options.remote, { operation, secrets }));
     });
+  });
+}
+
+function abortReason(signal: AbortSignal, operation: string, remote: string): FailoverError {
+  const reason: unknown = signal.reason;
+  if (reason instanceof FailoverError) return reason;
+  return new FailoverError("GIT_UNREACHABLE", `git ${operation} was stopped before it finished`, {
+    retryable: true,
+    details: { remote, operation },
   });
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { FailoverError } from "../domain/failover-error.js";
 import { remoteKind } from "./git-remote.js";
+import { credentialsDirPrefix, removeStaleCredentials } from "./stale-credentials.js";
 
 export interface GitCredentialsConfig {
   url: string;
@@ -114,13 +115,17 @@ async function sshCommand(config: GitCredentialsConfig, dir: string): Promise<st
     "-o BatchMode=yes",
     "-o ConnectTimeout=20",
     "-o ServerAliveInterval=15",
-    // One SSH connection is shared by the fetch and the push of an operation (and its retries):
-    // the push starts without a new handshake, which keeps the fetch-to-push window short when
-    // other writers race us. The socket lives in this process's private 0700 directory.
-    `-o ControlMaster=auto`,
-    `-o ControlPath=${shellQuotePath(controlPath(dir), "git.sshKeyFile")}`,
-    "-o ControlPersist=20",
   ];
+  // One SSH connection is shared by the fetch and the push of an operation (and its retries):
+  // the push starts without a new handshake, which keeps the fetch-to-push window short when
+  // other writers race us. The socket lives in this process's private 0700 directory — unless
+  // that path is too long for a Unix socket (ssh adds 17 characters while creating it).
+  if (Buffer.byteLength(controlPath(dir)) <= maxControlPathBytes)
+    parts.push(
+      `-o ControlMaster=auto`,
+      `-o ControlPath=${shellQuotePath(controlPath(dir), "git.sshKeyFile")}`,
+      "-o ControlPersist=20",
+    );
   if (config.insecureIgnoreHostKey === true) {
     parts.push("-o StrictHostKeyChecking=no", "-o UserKnownHostsFile=/dev/null", "-o LogLevel=ERROR");
   } else {
@@ -138,6 +143,8 @@ async function sshCommand(config: GitCredentialsConfig, dir: string): Promise<st
   }
   return parts.join(" ");
 }
+
+const maxControlPathBytes = 107 - 17;
 
 function controlPath(dir: string): string {
   return join(dir, "cm");
@@ -159,14 +166,33 @@ function closeMaster(dir: string, ssh: boolean): Promise<void> {
   });
 }
 
-/** Prepares credentials for git.url; call dispose() when the clone is no longer used. */
+/**
+ * Prepares credentials for git.url; call dispose() when the clone is no longer used. They live
+ * in a private directory under `parentDir` (the server and the CLI pass git.dataDir, so a key
+ * copy never lands in a shared /tmp); directories left by dead processes are removed first.
+ */
 export async function prepareGitCredentials(
   config: GitCredentialsConfig,
   options: { parentDir?: string } = {},
 ): Promise<GitCredentials> {
   const parent = options.parentDir ?? tmpdir();
-  await mkdir(parent, { recursive: true });
-  const dir = await mkdtemp(join(parent, "failover-api-git-"));
+  let dir: string;
+  try {
+    await mkdir(parent, { recursive: true });
+    await removeStaleCredentials(parent);
+    dir = await mkdtemp(join(parent, credentialsDirPrefix(process.pid)));
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === "ENOSPC" || code === "EDQUOT")
+      throw new FailoverError("DISK_FULL", `no space left in ${parent}: free space on that volume`, {
+        cause,
+      });
+    throw new FailoverError(
+      "CONFIG_INVALID",
+      `cannot create a private directory in ${parent} (git.dataDir): ${code ?? String(cause)}; it must be writable`,
+      { cause },
+    );
+  }
   await chmod(dir, 0o700);
   const homeDir = join(dir, "home");
   await mkdir(homeDir, { mode: 0o700 });

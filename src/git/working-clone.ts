@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FailoverError, isFailoverError } from "../domain/failover-error.js";
-import { resolveForRead, resolveForWrite } from "./clone-paths.js";
+import { resolveManagedFile } from "./clone-paths.js";
+import { diskFullError } from "./disk-full.js";
 import { isDirectory, removeInterruptedClones, removeStaleLocks, samePath } from "./clone-recovery.js";
 import type { HistoryCommit } from "./commit-history.js";
 import { runGit } from "./git-command.js";
@@ -27,6 +28,11 @@ export interface WorkingCloneOptions {
 
 export type PushOutcome = "pushed" | "rejected";
 
+export interface NetworkOptions {
+  /** Aborting it kills the network command and rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
+}
+
 const cloneDirName = "repo";
 const cloningPrefix = "repo.cloning-";
 // Failures that say nothing about the clone itself; re-cloning would not help.
@@ -44,6 +50,7 @@ export class WorkingClone {
   readonly #logger: GitLogger;
   readonly #remoteRef: string;
   #tail: Promise<unknown> = Promise.resolve();
+  #readTail: Promise<unknown> = Promise.resolve();
 
   constructor(options: WorkingCloneOptions) {
     this.#options = options;
@@ -53,47 +60,64 @@ export class WorkingClone {
     this.#remoteRef = `refs/remotes/origin/${options.branch}`;
   }
 
-  /** Makes the clone exist and match origin/<branch> exactly (clean tree); returns its head. */
-  sync(): Promise<{ head: string }> {
-    return this.#exclusive("sync", async () => {
-      await removeInterruptedClones(this.#options.dataDir, cloningPrefix, this.#logger);
-      if (await this.#isHealthy()) {
-        try {
-          await this.#git([
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "origin",
-            `+refs/heads/${this.#options.branch}:${this.#remoteRef}`,
-          ]);
-          await this.#resetToRemote();
-          return { head: await this.#head() };
-        } catch (error) {
-          if (isFailoverError(error) && remoteProblems.has(error.code)) {
-            await this.#resetToRemote().catch(() => undefined);
-            throw error;
+  /**
+   * Makes the clone exist and match origin/<branch> exactly (clean tree); returns its head.
+   * `signal` (the operation's deadline) stops the fetch or clone when it aborts.
+   */
+  sync(options: NetworkOptions = {}): Promise<{ head: string }> {
+    const { signal } = options;
+    return this.#exclusive(
+      "sync",
+      async () => {
+        await removeInterruptedClones(this.#options.dataDir, cloningPrefix, this.#logger);
+        if (await this.#isHealthy()) {
+          try {
+            await this.#git(
+              [
+                "fetch",
+                "--quiet",
+                "--no-tags",
+                "origin",
+                `+refs/heads/${this.#options.branch}:${this.#remoteRef}`,
+              ],
+              { signal },
+            );
+            await this.#resetToRemote();
+            return { head: await this.#head() };
+          } catch (error) {
+            if (signal?.aborted === true || (isFailoverError(error) && remoteProblems.has(error.code))) {
+              await this.#resetToRemote().catch(() => undefined);
+              throw error;
+            }
+            // A full disk is not damage: cloning again would delete the clone and then fail too.
+            const full = await diskFullError(error, this.#options.dataDir, "git fetch");
+            if (full !== undefined) throw full;
+            this.#logger.warn("Working clone is damaged; cloning again", { reason: String(error) });
           }
-          this.#logger.warn("Working clone is damaged; cloning again", { reason: String(error) });
         }
-      }
-      await this.#clone();
-      return { head: await this.#head() };
-    });
+        await this.#clone(signal);
+        return { head: await this.#head() };
+      },
+      signal,
+    );
   }
 
-  /** A repo-relative file from the working tree, or undefined when it does not exist. */
+  /**
+   * A managed file from the working tree, or undefined when it does not exist. Refuses what
+   * resolveManagedFile refuses, and text that is not UTF-8 (it could not be written back byte
+   * for byte).
+   */
   readFile(path: string): Promise<string | undefined> {
     return this.#exclusive("read", async () => {
-      const real = await resolveForRead(this.directory, path);
+      const real = await resolveManagedFile(this.directory, path);
       if (real === undefined) return undefined;
+      const bytes = await readFile(real);
       try {
-        return await readFile(real, "utf8");
-      } catch (cause) {
-        if ((cause as NodeJS.ErrnoException).code === "EISDIR")
-          throw new FailoverError("MANIFEST_UNSUPPORTED", `Repository path "${path}" is a directory`, {
-            cause,
-          });
-        throw cause;
+        return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+      } catch {
+        throw new FailoverError("MANIFEST_UNSUPPORTED", `${path}: is not UTF-8 text`, {
+          details: { file: path },
+        });
       }
     });
   }
@@ -102,8 +126,13 @@ export class WorkingClone {
   commit(files: ReadonlyMap<string, string>, message: string): Promise<string> {
     return this.#exclusive("commit", async () => {
       if (files.size === 0) throw new FailoverError("INTERNAL", "commit() needs at least one file");
-      for (const [path, content] of files)
-        await writeFile(await resolveForWrite(this.directory, path), content, "utf8");
+      // The same decision as for reading: a file the plan could read is a file it may write.
+      for (const [path, content] of files) {
+        const real = await resolveManagedFile(this.directory, path);
+        if (real === undefined)
+          throw new FailoverError("INTERNAL", `${path}: not in the working tree; nothing was committed`);
+        await writeFile(real, content, "utf8");
+      }
       const paths = [...files.keys()];
       // Literal pathspecs: a file name like ":(glob)*" must mean that file, not a pattern.
       await this.#git(["--literal-pathspecs", "add", "--", ...paths]);
@@ -152,26 +181,33 @@ export class WorkingClone {
    * Pushes HEAD to the branch as a fast-forward only (never forced: the remote's acceptance is
    * the compare-and-swap between replicas). "rejected" means someone else pushed first.
    */
-  push(): Promise<PushOutcome> {
-    return this.#exclusive("push", async () => {
-      try {
-        await this.#git(["push", "--quiet", "origin", `HEAD:refs/heads/${this.#options.branch}`]);
-      } catch (error) {
-        if (isFailoverError(error) && error.code === "GIT_PUSH_REJECTED") {
-          this.#logger.info("Push rejected: the branch moved on", { remote: this.remote });
-          return "rejected";
+  push(options: NetworkOptions = {}): Promise<PushOutcome> {
+    const { signal } = options;
+    return this.#exclusive(
+      "push",
+      async () => {
+        try {
+          await this.#git(["push", "--quiet", "origin", `HEAD:refs/heads/${this.#options.branch}`], {
+            signal,
+          });
+        } catch (error) {
+          if (isFailoverError(error) && error.code === "GIT_PUSH_REJECTED") {
+            this.#logger.info("Push rejected: the branch moved on", { remote: this.remote });
+            return "rejected";
+          }
+          throw error;
         }
-        throw error;
-      }
-      // The remote now has HEAD; recording it keeps log() and resetToRemote() current without a fetch.
-      await this.#git(["update-ref", this.#remoteRef, "HEAD"]);
-      this.#logger.info(`Pushed changes to ${remoteHost(this.#options.url)}`, {
-        remote: this.remote,
-        branch: this.#options.branch,
-        head: await this.#head(),
-      });
-      return "pushed";
-    });
+        // The remote now has HEAD; recording it keeps log() and resetToRemote() current without a fetch.
+        await this.#git(["update-ref", this.#remoteRef, "HEAD"]);
+        this.#logger.info(`Pushed changes to ${remoteHost(this.#options.url)}`, {
+          remote: this.remote,
+          branch: this.#options.branch,
+          head: await this.#head(),
+        });
+        return "pushed";
+      },
+      signal,
+    );
   }
 
   /** Checks that a push would be accepted (reachability, credentials, write access), for `doctor`. */
@@ -203,16 +239,21 @@ export class WorkingClone {
     return this.#exclusive("reset", () => this.#resetToRemote());
   }
 
-  /** failover-api's commits on origin/<branch>, newest first, read back from their trailers. */
+  /**
+   * failover-api's commits on origin/<branch>, newest first, read back from their trailers.
+   * Reads of committed history do not wait for the network commands of an operation (a hung
+   * remote must not hold `history`): git's readers are safe beside its writers, and
+   * origin/<branch> only ever moves atomically.
+   */
   log(options: HistoryOptions = {}): Promise<HistoryCommit[]> {
-    return this.#exclusive("log", () =>
+    return this.#reading("log", () =>
       readHistory(async (args) => (await this.#git(args)).stdout, this.#remoteRef, options),
     );
   }
 
   /** The committer time (strict ISO 8601) of a commit, e.g. a promote commit for `reverse-synced`. */
   commitTime(rev: string): Promise<string> {
-    return this.#exclusive("log", async () => {
+    return this.#reading("log", async () => {
       const { stdout } = await this.#git(["log", "-1", "--format=%cI", "--end-of-options", rev]);
       return stdout.trim();
     });
@@ -253,7 +294,7 @@ export class WorkingClone {
     return false;
   }
 
-  async #clone(): Promise<void> {
+  async #clone(signal: AbortSignal | undefined): Promise<void> {
     await rm(this.directory, { recursive: true, force: true });
     await mkdir(this.#options.dataDir, { recursive: true });
     // Clone beside the final place and rename: a killed clone never looks like a clone.
@@ -273,7 +314,7 @@ export class WorkingClone {
           this.#options.url,
           staging,
         ],
-        { cwd: this.#options.dataDir },
+        { cwd: this.#options.dataDir, signal },
       );
       await rename(staging, this.directory);
     } finally {
@@ -284,7 +325,13 @@ export class WorkingClone {
 
   #git(
     args: string[],
-    extra: { input?: string; env?: Record<string, string>; okExitCodes?: number[]; cwd?: string } = {},
+    extra: {
+      input?: string;
+      env?: Record<string, string>;
+      okExitCodes?: number[];
+      cwd?: string;
+      signal?: AbortSignal | undefined;
+    } = {},
   ): Promise<GitResult> {
     return runGit(args, {
       credentials: this.#options.credentials,
@@ -294,16 +341,20 @@ export class WorkingClone {
       ...(extra.env === undefined ? {} : { env: extra.env }),
       ...(extra.okExitCodes === undefined ? {} : { okExitCodes: extra.okExitCodes }),
       ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }),
+      signal: extra.signal,
     });
   }
 
-  #exclusive<T>(operation: string, work: () => Promise<T>): Promise<T> {
+  #exclusive<T>(operation: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const run = async (): Promise<T> => {
       try {
+        if (signal?.aborted === true) throw signal.reason;
         return await work();
-      } catch (error) {
+      } catch (caught) {
+        const error = (await diskFullError(caught, this.#options.dataDir, `git ${operation}`)) ?? caught;
         // Refused paths and the like are the caller's to report; this line is for git trouble.
-        if (isFailoverError(error) && !error.code.startsWith("GIT_")) throw error;
+        if (isFailoverError(error) && !error.code.startsWith("GIT_") && error.code !== "DISK_FULL")
+          throw error;
         this.#logger.error("Git operation failed", {
           operation,
           remote: this.remote,
@@ -316,5 +367,20 @@ export class WorkingClone {
     const result = this.#tail.then(run, run);
     this.#tail = result.catch(() => undefined);
     return result;
+  }
+
+  /** Read-only git commands: one at a time among themselves, never waiting for #exclusive ones. */
+  #reading<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    const result = this.#readTail.then(work, work);
+    this.#readTail = result.catch(() => undefined);
+    return result.catch((error: unknown) => {
+      this.#logger.error("Git operation failed", {
+        operation,
+        remote: this.remote,
+        code: isFailoverError(error) ? error.code : "INTERNAL",
+        reason: error instanceof Error ? error.message : String(error),
+      });
+      throw error;
+    });
   }
 }

@@ -7,6 +7,7 @@ import {
   nodeParams,
   operationBody,
   operationQuery,
+  planQuery,
   operationResultSchema,
   problemSchema,
   readinessSchema,
@@ -26,7 +27,7 @@ const problemDescriptions: Record<number, string> = {
   415: "A POST body that is not application/json.",
   422: "The service's configuration or manifests are unusable (`checks` names the file and reason).",
   500: "A bug.",
-  503: "Git unreachable, push still rejected, or not ready yet (`retryable`).",
+  503: "Git unreachable or not answering within `git.operationTimeout`, push still rejected, the data directory full (`DISK_FULL`), or not ready yet (`retryable` says whether to retry).",
 };
 
 function problems(...statuses: number[]) {
@@ -46,6 +47,8 @@ function ok<T extends z.ZodType>(schema: T, description: string) {
 }
 
 const security = [{ bearer: [] }];
+// Reads need a token only when auth.readRequiresToken is set: the token is optional.
+export const readSecurity: Record<string, string[]>[] = [{ bearer: [] }, {}];
 const readErrors = [400, 401, 403, 404, 500, 503];
 const operationErrors = [400, 401, 403, 404, 409, 413, 415, 422, 500, 503];
 
@@ -54,7 +57,7 @@ export const listServicesRoute = createRoute({
   path: "/api/services",
   tags: ["services"],
   summary: "All services and their role in Git",
-  security,
+  security: readSecurity,
   responses: { ...ok(servicesListSchema, "Every configured service."), ...problems(401, 403, 500, 503) },
 });
 
@@ -63,7 +66,7 @@ export const serviceStatusRoute = createRoute({
   path: "/api/failover/{service}/status",
   tags: ["services"],
   summary: "One service in depth",
-  security,
+  security: readSecurity,
   request: { params: serviceParams },
   responses: { ...ok(serviceStatusSchema, "The service's status."), ...problems(...readErrors) },
 });
@@ -73,8 +76,8 @@ export const planPromoteRoute = createRoute({
   path: "/api/failover/{service}/promote",
   tags: ["operations"],
   summary: "Plan a promote (requires dry-run=true; without it answers 405)",
-  security,
-  request: { params: serviceParams, query: operationQuery },
+  security: readSecurity,
+  request: { params: serviceParams, query: planQuery },
   responses: {
     ...ok(operationResultSchema, "The plan: checks and exact diff; nothing written."),
     ...problems(400, 401, 403, 404, 405, 409, 422, 500, 503),
@@ -117,7 +120,7 @@ export const historyRoute = createRoute({
   path: "/api/failover/{service}/history",
   tags: ["services"],
   summary: "The service's failover commits, newest first",
-  security,
+  security: readSecurity,
   request: { params: serviceParams, query: historyQuery },
   responses: {
     ...ok(historySchema, "Operations read back from the commit trailers."),

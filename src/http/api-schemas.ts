@@ -31,6 +31,21 @@ export const operationQuery = z.object({
   reason: z.string().max(1000).optional().openapi({ description: "Recorded in the commit." }),
 });
 
+/**
+ * GET …/promote only plans, so there `dry-run=true` is required (without it: 405, SPEC §7). The
+ * alias `dryRun` is still accepted, mapped onto `dry-run`, but not documented twice.
+ */
+const planQueryObject = z.object({
+  "dry-run": z.literal("true").openapi({ description: "Required: GET only plans (also `dryRun`)." }),
+  force: booleanFlag.optional().openapi({ description: "Plan as if forced: failing checks are overridden." }),
+  reason: z.string().max(1000).optional(),
+});
+// Typed as the object it produces (the route types do not take a preprocess step).
+export const planQuery = z.preprocess((query) => {
+  const q = (query ?? {}) as Record<string, unknown>;
+  return q["dry-run"] === undefined && q.dryRun !== undefined ? { ...q, "dry-run": q.dryRun } : q;
+}, planQueryObject) as unknown as typeof planQueryObject;
+
 export const operationBody = z
   .strictObject({
     reason: z.string().max(1000).optional(),
@@ -39,14 +54,21 @@ export const operationBody = z
   })
   .openapi("OperationRequest");
 
+// Strictly decimal digits: Number() would also take "0x10", "1e1", " 5" and "".
 export const historyQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(200)
-    .default(20)
-    .openapi({ type: "integer", description: "Newest first; default 20, at most 200." }),
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,6}$/, "must be a whole number in decimal digits")
+    .default("20")
+    .transform(Number)
+    .pipe(z.number().min(1, "must be at least 1").max(200, "must be at most 200"))
+    .openapi({
+      type: "integer",
+      minimum: 1,
+      maximum: 200,
+      default: 20,
+      description: "Newest first; default 20, at most 200.",
+    }),
 });
 
 // zod-to-openapi drops `.nullable()` on a schema registered as a component ($ref); a union with

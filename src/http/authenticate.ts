@@ -31,6 +31,17 @@ export function accessFor(method: string, path: string): Access {
   return path === alertWebhookPath ? "alert" : "operate";
 }
 
+/** Why no bearer token could be taken from the header: absent, another scheme, or malformed. */
+function missingBearer(header: string | undefined): string {
+  const value = header?.trim() ?? "";
+  if (value === "") return "an Authorization: Bearer <token> header is required";
+  const scheme = /^\S+/.exec(value)?.[0] ?? "";
+  // The value is not echoed: a token sent without its scheme would be in it.
+  if (scheme.toLowerCase() !== "bearer")
+    return "the Authorization header does not use the Bearer scheme; send Authorization: Bearer <token>";
+  return 'the Authorization header is not a valid Bearer token: expected "Bearer <token>", one token without spaces';
+}
+
 export type AuthOutcome = { ok: true; actor: string } | { ok: false; status: 401 | 403; detail: string };
 
 export function authorize(
@@ -44,7 +55,7 @@ export function authorize(
   const presented = bearerOf(header);
   if (presented === undefined) {
     return needed
-      ? { ok: false, status: 401, detail: "an Authorization: Bearer <token> header is required" }
+      ? { ok: false, status: 401, detail: missingBearer(header) }
       : { ok: true, actor: "anonymous" };
   }
   const token = findToken(tokens, presented);

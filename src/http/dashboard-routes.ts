@@ -6,6 +6,7 @@ import { acceptsGzip } from "./accept-encoding.js";
 import { bearerOf, findToken } from "./authenticate.js";
 import { type Asset, type DashboardAssets, loadDashboardAssets } from "./dashboard-assets.js";
 import { dashboardInfoSchema, type DashboardInfo } from "./dashboard-schemas.js";
+import { readSecurity } from "./api-routes.js";
 import { problemSchema } from "./api-schemas.js";
 import { makeProblem, problemResponse } from "./problem-details.js";
 
@@ -49,7 +50,7 @@ const dashboardInfoRoute = createRoute({
   description:
     "Read by the dashboard on load. `viewer.canOperate` decides whether it shows action buttons; the " +
     "API checks every request again, so this grants nothing. Scripts should use the other routes.",
-  security: [{ bearer: [] }],
+  security: readSecurity,
   request: { query: z.strictObject({}) },
   responses: {
     200: {

@@ -4,9 +4,19 @@ import { streamSSE } from "hono/streaming";
 import type { EventHub } from "../events/event-hub.js";
 import type { AppEnv } from "./app-deps.js";
 import { acceptsGzip } from "./accept-encoding.js";
+import { readSecurity } from "./api-routes.js";
 import { problemSchema } from "./api-schemas.js";
 import { gzipEachChunk } from "./gzip-stream.js";
 import { makeProblem, problemResponse } from "./problem-details.js";
+
+const sseEventSchema = z
+  .object({
+    event: z.enum(["snapshot", "service", "operation"]).optional(),
+    data: z.string().openapi({ description: "The event's JSON object, as text." }),
+    id: z.string().optional(),
+    retry: z.number().int().optional(),
+  })
+  .openapi("ServerSentEvent");
 
 const eventsRoute = createRoute({
   method: "get",
@@ -26,7 +36,7 @@ const eventsRoute = createRoute({
     "disconnected (more than 256 events behind, or one write stuck for 15 s) and reconnects the same way.",
     "With `Accept-Encoding: gzip` the stream is gzipped, each event flushed as it is written.",
   ].join(" "),
-  security: [{ bearer: [] }],
+  security: readSecurity,
   request: {
     query: z.strictObject({}),
     headers: z.object({
@@ -38,7 +48,8 @@ const eventsRoute = createRoute({
   responses: {
     200: {
       description: "The event stream.",
-      content: { "text/event-stream": { schema: z.string() } },
+      // One parsed event per item (what SSE-aware clients and validators check), not the raw text.
+      content: { "text/event-stream": { schema: sseEventSchema } },
     },
     ...Object.fromEntries(
       [400, 401, 403, 503].map((status) => [

@@ -28,6 +28,9 @@ const statusByCode: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   GIT_HOST_KEY: 503,
   GIT_PROTECTED_BRANCH: 503,
   GIT_REPO_NOT_FOUND: 503,
+  // The working clone's volume is full: 503 rather than 507 (which SPEC §7 does not list),
+  // retryable because space can be freed and another replica, with its own volume, may succeed.
+  DISK_FULL: 503,
   // Shutting down or the cluster API is away: another replica or a later retry can succeed.
   SHUTTING_DOWN: 503,
   CLUSTER_UNAVAILABLE: 503,
@@ -37,6 +40,7 @@ const statusByCode: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
 
 const retryableCodes: ReadonlySet<ErrorCode> = new Set([
   "GIT_UNREACHABLE",
+  "DISK_FULL",
   "GIT_PUSH_REJECTED",
   "SHUTTING_DOWN",
   "CLUSTER_UNAVAILABLE",

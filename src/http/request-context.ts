@@ -21,6 +21,11 @@ export function requestContext(
     c.set("requestId", requestId);
     await next();
     c.res.headers.set("X-Request-Id", requestId);
+    // Hono answers HEAD with a body-less copy of the GET response, and @hono/node-server's
+    // Response builds that copy from the headers the response was created with: rebuild it so
+    // the copy carries the id too.
+    if (c.req.method === "HEAD")
+      c.res = new Response(null, { status: c.res.status, headers: new Headers(c.res.headers) });
     const status = c.res.status;
     const fields = {
       method: c.req.method,

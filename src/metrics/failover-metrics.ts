@@ -9,6 +9,7 @@ export type ReplicationAgeSource = () => readonly { service: string; object: str
 export interface FailoverMetrics {
   registry: Registry;
   operations: Counter<"service" | "action" | "result">;
+  dryRuns: Counter<"service" | "action" | "result">;
   operationDuration: Histogram<"action">;
   pushAttempts: Counter<"result">;
   serviceRole: Gauge<"service" | "role">;
@@ -34,6 +35,13 @@ export function createMetrics(): FailoverMetrics {
   const operations = new Counter({
     name: "failover_operations_total",
     help: "Failover operations by service, action and result (success, noop, refused, error).",
+    labelNames: ["service", "action", "result"] as const,
+    registers,
+  });
+  // Dry-runs plan and write nothing: counted apart, so operations_total counts real changes only.
+  const dryRuns = new Counter({
+    name: "failover_dry_runs_total",
+    help: "Dry-runs (plans, nothing written) by service, action and result (success, noop, refused, error).",
     labelNames: ["service", "action", "result"] as const,
     registers,
   });
@@ -100,7 +108,11 @@ export function createMetrics(): FailoverMetrics {
     registers,
   });
   const observer: OperationObserver = {
-    operationFinished(action, services, result, seconds) {
+    operationFinished(action, services, result, seconds, dryRun) {
+      if (dryRun) {
+        for (const service of services) dryRuns.inc({ service, action, result });
+        return;
+      }
       for (const service of services) operations.inc({ service, action, result });
       operationDuration.observe({ action }, seconds);
     },
@@ -118,6 +130,7 @@ export function createMetrics(): FailoverMetrics {
   return {
     registry,
     operations,
+    dryRuns,
     operationDuration,
     pushAttempts,
     serviceRole,

@@ -12,11 +12,15 @@ export interface CommitMessageInput {
 }
 
 /**
- * Reasons reach Git from untrusted requests: one line, no control characters, at most 200
- * characters, so nothing can forge a trailer or a second paragraph.
+ * Reasons reach Git from untrusted requests: one line, no control or bidirectional-formatting
+ * characters, at most 200 characters, so nothing can forge a trailer or a second paragraph, or
+ * read differently from what it is.
  */
 export function sanitizeReason(reason: string | undefined, fallback: string): string {
   const oneLine = (reason ?? "")
+    // Bidirectional overrides and isolates (U+202E …) make a log or `git log` show text in
+    // another order than it is stored ("Trojan Source"); they carry nothing a reason needs.
+    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, "")
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, " ")
     .replace(/\s+/g, " ")

@@ -19,6 +19,8 @@ import { planEvacuation } from "./plan-evacuation.js";
 import { analyse, readSnapshot, type RepoSnapshot } from "./repo-snapshot.js";
 import type { Repository } from "./repository.js";
 import { SerialQueue } from "./serial-queue.js";
+import { operationDeadline } from "./operation-deadline.js";
+import { filesOf } from "../manifests/scan-service.js";
 
 export interface OperationObserver {
   operationFinished?(
@@ -26,6 +28,7 @@ export interface OperationObserver {
     services: string[],
     result: "success" | "noop" | "refused" | "error",
     seconds: number,
+    dryRun: boolean,
   ): void;
   pushAttempt?(result: "pushed" | "rejected" | "error"): void;
   snapshotRefreshed?(snapshot: RepoSnapshot): void;
@@ -93,7 +96,7 @@ export class FailoverOperations {
       const config = this.#deps.config();
       const previous = this.#snapshot;
       if (!previous) return;
-      const missing = config.services.some((s) => s.files.some((f) => !previous.files.has(f)));
+      const missing = config.services.some((s) => filesOf(s).some((f) => !previous.files.has(f)));
       if (missing) await this.#sync();
       else
         this.#publish({
@@ -213,8 +216,8 @@ export class FailoverOperations {
     }
   }
 
-  async #sync(): Promise<RepoSnapshot> {
-    const { head } = await this.#deps.repo.sync();
+  async #sync(signal?: AbortSignal): Promise<RepoSnapshot> {
+    const { head } = await this.#deps.repo.sync({ signal });
     const snapshot = await readSnapshot(this.#deps.repo, this.#deps.config(), head, this.#deps.now());
     this.#publish(snapshot);
     return snapshot;
@@ -247,13 +250,22 @@ export class FailoverOperations {
         services,
         result,
         (this.#deps.now().getTime() - started) / 1000,
+        options.dryRun === true,
       );
-    return this.#queue.run(async () => {
+    // A dry-run plans from the last fetched snapshot, which is immutable: it needs neither Git nor
+    // the queue, so it never waits behind a write. A real operation fetches first, under a deadline.
+    const cached = options.dryRun === true ? this.#snapshot : undefined;
+    const deadline = cached
+      ? undefined
+      : operationDeadline(this.#deps.config().git.operationTimeoutSeconds, this.#deps.repo.remote);
+    const signal = deadline?.signal;
+    let ran = false;
+    const work = async () => {
+      ran = true;
       try {
-        // Dry-run plans from the last fetched tree (fast); a real operation always fetches first.
         const retries = this.#deps.config().git.pushRetries;
         for (let attempt = 0; ; attempt++) {
-          const snapshot = options.dryRun === true && this.#snapshot ? this.#snapshot : await this.#sync();
+          const snapshot = cached ?? (await this.#sync(signal));
           if (action !== "evacuate" || attempt === 0) {
             if (options.dryRun !== true)
               log.info("Starting backup failover", { attempt, revision: snapshot.revision });
@@ -290,7 +302,7 @@ export class FailoverOperations {
             forced: planned.committable.forced,
           });
           const sha = await this.#deps.repo.commit(changed, message);
-          const outcome = await this.#deps.repo.push().catch(async (error: unknown) => {
+          const outcome = await this.#deps.repo.push({ signal }).catch(async (error: unknown) => {
             this.#deps.observer.pushAttempt?.("error");
             await this.#deps.repo.resetToRemote().catch(() => undefined);
             throw error;
@@ -343,8 +355,18 @@ export class FailoverOperations {
         }
         throw error;
       } finally {
-        await this.#deps.repo.release().catch(() => undefined);
+        deadline?.clear();
+        if (!cached) await this.#deps.repo.release().catch(() => undefined);
       }
+    };
+    if (cached) return work();
+    return this.#queue.run(work, signal).catch((error: unknown) => {
+      // The deadline passed while waiting for the operation before it: it never started.
+      if (!ran) {
+        deadline?.clear();
+        finish("error");
+      }
+      throw error;
     });
   }
 

@@ -47,6 +47,8 @@ export function summarize(spec: ServiceSpec, reading: RoleReading): ServiceSumma
   };
 }
 
+const notFound = ": file not found in the repository";
+
 export function analyse(
   config: AppConfig,
   files: ReadonlyMap<string, string | undefined>,
@@ -56,7 +58,7 @@ export function analyse(
   for (const spec of config.services) {
     const scanned = scanService(spec, files);
     const refusals = scanned.refusals.map((r) => {
-      const file = r.endsWith(": file not found in the repository") ? r.split(":")[0] : undefined;
+      const file = r.endsWith(notFound) ? r.slice(0, -notFound.length) : undefined;
       return file !== undefined && readErrors.has(file) ? (readErrors.get(file) ?? r) : r;
     });
     const analysis = { ...scanned, refusals };
@@ -77,9 +79,10 @@ export async function readSnapshot(
   const readErrors = new Map<string, string>();
   const contents = await Promise.all(
     paths.map((p) =>
+      // Whatever goes wrong with one file is a problem of the services that list it, never of
+      // the others: the snapshot is what every read answers from.
       repo.readFile(p).catch((error: unknown) => {
-        if (!isFailoverError(error)) throw error;
-        readErrors.set(p, `${p}: ${error.message}`);
+        readErrors.set(p, readProblem(p, error));
         return undefined;
       }),
     ),
@@ -96,4 +99,11 @@ export async function readSnapshot(
     services: analyse(config, files, readErrors),
     history,
   };
+}
+
+function readProblem(path: string, error: unknown): string {
+  if (isFailoverError(error))
+    return error.message.startsWith(`${path}: `) ? error.message : `${path}: ${error.message}`;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return `${path}: cannot be read (${code ?? (error instanceof Error ? error.message : String(error))})`;
 }

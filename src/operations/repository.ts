@@ -3,11 +3,12 @@ import type { HistoryCommit } from "../git/commit-history.js";
 /** What operations need from the working clone (src/git's WorkingClone implements it). */
 export interface Repository {
   readonly remote: string;
-  sync(): Promise<{ head: string }>;
+  /** `signal`: the operation's deadline; network commands still running when it aborts are killed. */
+  sync(options?: { signal?: AbortSignal | undefined }): Promise<{ head: string }>;
   head(): Promise<string>;
   readFile(path: string): Promise<string | undefined>;
   commit(files: ReadonlyMap<string, string>, message: string): Promise<string>;
-  push(): Promise<"pushed" | "rejected">;
+  push(options?: { signal?: AbortSignal | undefined }): Promise<"pushed" | "rejected">;
   resetToRemote(): Promise<void>;
   log(options?: { limit?: number; service?: string }): Promise<HistoryCommit[]>;
   /** Closes connections kept open for the duration of one operation. */

@@ -7,15 +7,34 @@ export class SerialQueue {
     return this.#pending;
   }
 
-  run<T>(task: () => Promise<T>): Promise<T> {
+  /**
+   * Queues `task`. When `signal` aborts while the task is still waiting for its turn, the caller
+   * is answered at once with the signal's reason and the task never runs; once started, a task
+   * is waited for (it is expected to watch the signal itself).
+   */
+  run<T>(task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     this.#pending++;
-    const result = this.#tail.then(task, task);
+    let started = false;
+    const start = (): Promise<T> => {
+      if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+      started = true;
+      return task();
+    };
+    const result = this.#tail.then(start, start);
     this.#tail = result.then(
       () => undefined,
       () => undefined,
     );
-    return result.finally(() => {
+    const settled = result.finally(() => {
       this.#pending--;
+    });
+    if (signal === undefined) return settled;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        if (!started) reject(signal.reason as Error);
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      settled.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
     });
   }
 

@@ -1,6 +1,7 @@
 import { serviceStatus } from "../operations/service-status.js";
 import { serve, type ServerType } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ApiToken, loadTokens } from "../auth/tokens-file.js";
 import type { AppConfig } from "../config/app-config.js";
@@ -21,6 +22,7 @@ import { observeOperations } from "../events/observed-operations.js";
 import type { ClusterIntegration } from "./cluster-integration.js";
 import { noCluster, wantsCluster } from "./no-cluster.js";
 import { watchFile } from "./watch-file.js";
+import { applyHttpLimits, defaultHttpLimits, type HttpLimits, httpServerOptions } from "./http-limits.js";
 
 export interface ServerOptions {
   configPath: string;
@@ -28,6 +30,8 @@ export interface ServerOptions {
   port: number;
   /** Replaces the default JSON logger on standard error (tests). */
   write?: (line: string) => void;
+  /** Overrides of the HTTP server's limits (tests). */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface RunningServer {
@@ -60,7 +64,9 @@ async function loadAll(configPath: string): Promise<Loaded> {
 /** `failover-api serve`: the long-running API server of SPEC §7 and §12. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   let current = await loadAll(options.configPath);
-  const credentials = await prepareGitCredentials(current.config.git);
+  const credentials = await prepareGitCredentials(current.config.git, {
+    parentDir: current.config.git.dataDir,
+  });
   const logger = new JsonLogger({
     ...(options.write ? { write: options.write } : {}),
     secrets: () => [...current.tokens.map((t) => t.token), ...credentials.secrets],
@@ -193,10 +199,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     events: hub,
     automation: automation.api,
   });
+  const limits = { ...defaultHttpLimits, ...options.httpLimits };
   const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: options.host, port: options.port }, () => resolve(s));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        hostname: options.host,
+        port: options.port,
+        serverOptions: httpServerOptions(limits),
+      },
+      () => resolve(s),
+    );
     s.once("error", reject);
   });
+  applyHttpLimits(server as Server, limits);
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   logger.info(`Listening on ${url}`);

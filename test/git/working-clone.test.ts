@@ -261,7 +261,7 @@ describe("WorkingClone over a real SSH server", () => {
     await expect(stat(copied!)).rejects.toThrow();
   });
 
-  it("refuses to read or write through a symlink that leaves the clone", async () => {
+  it("refuses to read or write through a symlink, inside the clone or leaving it", async () => {
     const repo = await newRepo();
     const { clone } = await makeClone(server, repo);
     await clone.sync();
@@ -274,7 +274,13 @@ describe("WorkingClone over a real SSH server", () => {
     const readError = await failure(clone.readFile("apps/escape.yaml"));
     expect(readError.code).toBe("MANIFEST_UNSUPPORTED");
     expect(readError.message).not.toContain("secret");
-    expect(await clone.readFile("apps/alias.yaml")).toBe("claimName: sonarr-config\n");
+    expect(readError.message).toMatch(/^apps\/escape\.yaml: is a symlink that leads outside the repository;/);
+    // Inside the repository too: the same answer for reading (status, plan) and writing (commit).
+    const alias = await failure(clone.readFile("apps/alias.yaml"));
+    expect(alias.message).toMatch(/^apps\/alias\.yaml: is a symlink to apps\/sonarr\.yaml; list the file/);
+    expect((await failure(clone.commit(new Map([["apps/alias.yaml", "x"]]), message))).message).toBe(
+      alias.message,
+    );
     expect((await failure(clone.readFile("../etc/passwd"))).code).toBe("MANIFEST_UNSUPPORTED");
     expect((await failure(clone.readFile(".git/config"))).code).toBe("MANIFEST_UNSUPPORTED");
     expect((await failure(clone.commit(new Map([["apps/escape.yaml", "x"]]), message))).code).toBe(
