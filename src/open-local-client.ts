@@ -1,6 +1,10 @@
+import { mkdir, stat } from "node:fs/promises";
 import { userInfo } from "node:os";
+import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { loadConfig } from "./config/load-config.js";
+import { FailoverError } from "./domain/failover-error.js";
+import { cloneCacheName } from "./git/clone-cache-name.js";
 import type { ClientTarget, FailoverClient } from "./cli/failover-client.js";
 import { prepareGitCredentials } from "./git/git-credentials.js";
 import { WorkingClone } from "./git/working-clone.js";
@@ -10,11 +14,12 @@ import { serviceStatus } from "./operations/service-status.js";
 
 /**
  * The break-glass path: the CLI acts on Git directly with the server's configuration, in a working
- * clone under `--data-dir` (default: the configured git.dataDir).
+ * clone under `--data-dir`, or by default in the per-user cache (git.dataDir is the server's).
  */
 export async function openLocalClient(target: ClientTarget): Promise<FailoverClient> {
   const config = await loadConfig(target.configPath);
-  const dataDir = target.dataDir ?? config.git.dataDir;
+  const dataDir = target.dataDir ?? join(target.cacheDir, cloneCacheName(config.git.url));
+  await prepareDataDir(dataDir, target);
   const credentials = await prepareGitCredentials({ ...config.git }, { parentDir: dataDir });
   const logger = new JsonLogger({ level: "warn", secrets: () => credentials.secrets });
   const clone = new WorkingClone({
@@ -44,6 +49,36 @@ export async function openLocalClient(target: ClientTarget): Promise<FailoverCli
     history: async (name, limit) => ({ name, operations: await operations.history(name, limit) }),
     close: () => credentials.dispose(),
   };
+}
+
+/** Creates the data directory, saying where a first clone goes; a clear error if it cannot. */
+async function prepareDataDir(dataDir: string, target: ClientTarget): Promise<void> {
+  if (!(await exists(join(dataDir, "repo")))) {
+    const where =
+      target.dataDir === undefined
+        ? " (a per-user cache; --data-dir or FAILOVER_API_DATA_DIR to choose)"
+        : "";
+    target.notice?.(`working clone: ${dataDir}${where}`);
+  }
+  try {
+    await mkdir(dataDir, { recursive: true });
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
+    throw new FailoverError(
+      "CONFIG_INVALID",
+      `cannot create the working clone directory ${dataDir} (${code}); choose another with --data-dir DIR or FAILOVER_API_DATA_DIR`,
+      { cause },
+    );
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function safeUser(): string {

@@ -5,7 +5,7 @@ import type { OpenClient } from "./failover-client.js";
 export type RunDoctor = (
   configPath: string,
   dataDir: string | undefined,
-  options: { env?: NodeJS.ProcessEnv },
+  options: { env?: NodeJS.ProcessEnv; cacheDir?: string },
 ) => Promise<DoctorCheck[]>;
 
 /** What the composition root hands the CLI: the adapters a command may need. */

@@ -9,14 +9,42 @@ export const configOption = () =>
   new Option("--config <file>", "configuration file").env("FAILOVER_API_CONFIG").default(defaultConfigPath);
 
 export const dataDirOption = () =>
-  new Option("--data-dir <dir>", "where the local working clone lives (default: git.dataDir)").env(
-    "FAILOVER_API_DATA_DIR",
-  );
+  new Option(
+    "--data-dir <dir>",
+    "where the local working clone lives (default: a directory per remote under $XDG_CACHE_HOME/failover-api/clones or ~/.cache/failover-api/clones; git.dataDir is the server's)",
+  ).env("FAILOVER_API_DATA_DIR");
+
+/**
+ * `http://host:port` or `https://…`; a bare `host:port` (as people type it) means http://. Any
+ * other scheme is refused with what to write instead.
+ */
+export function parseServerUrl(value: string): string {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(value)?.[1]?.toLowerCase();
+  if (scheme !== undefined && scheme !== "http" && scheme !== "https") {
+    throw new InvalidArgumentError(
+      `use an http:// or https:// URL, e.g. http://127.0.0.1:8080 (not ${scheme}://)`,
+    );
+  }
+  const full = scheme === undefined ? `http://${value}` : value;
+  let url: URL;
+  try {
+    url = new URL(full);
+  } catch {
+    throw new InvalidArgumentError("not a URL; write it like http://127.0.0.1:8080");
+  }
+  if (url.hostname === "" || url.search !== "" || url.hash !== "") {
+    throw new InvalidArgumentError("write it like http://127.0.0.1:8080 (host, port and optional path only)");
+  }
+  return full.replace(/\/+$/, "");
+}
 
 export const serverOption = () =>
-  new Option("--server <url>", "act through a running failover-api server instead of locally on Git").env(
-    "FAILOVER_API_URL",
-  );
+  new Option(
+    "--server <url>",
+    "act through a running failover-api server instead of locally on Git (http:// is assumed without a scheme)",
+  )
+    .env("FAILOVER_API_URL")
+    .argParser(parseServerUrl);
 
 export const tokenOption = () =>
   new Option("--token <token>", "bearer token for --server").env("FAILOVER_API_TOKEN");

@@ -1,5 +1,6 @@
 import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { CliContext } from "./cli-context.js";
+import { completionCommand } from "./commands/completion-command.js";
 import { configCommand } from "./commands/config-command.js";
 import { demoCommand } from "./commands/demo-command.js";
 import { doctorCommand } from "./commands/doctor-command.js";
@@ -26,4 +27,5 @@ export const commandTable: readonly ((ctx: CliContext) => CommandUnknownOpts)[] 
   evacuateCommand,
   doctorCommand,
   configCommand,
+  completionCommand,
 ];

@@ -24,9 +24,14 @@ export interface FailoverClient {
 
 export interface ClientTarget {
   configPath: string;
+  /** --data-dir / FAILOVER_API_DATA_DIR: the working clone's directory, as given. */
   dataDir: string | undefined;
+  /** Without dataDir, the clone lives in a directory of its own under this per-user cache. */
+  cacheDir: string;
   server: string | undefined;
   token: string | undefined;
+  /** One-line notices for the person at the terminal (standard error), e.g. where a clone goes. */
+  notice?: (line: string) => void;
 }
 
 export type OpenClient = (target: ClientTarget) => Promise<FailoverClient>;

@@ -30,7 +30,10 @@ export function httpClient(
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     } catch (cause) {
-      throw new FailoverError("GIT_UNREACHABLE", `cannot reach the failover-api server at ${base}`, {
+      // fetch() says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND …) is its cause.
+      const inner = (cause as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const why = typeof inner?.code === "string" ? inner.code : String(inner?.message ?? cause);
+      throw new FailoverError("GIT_UNREACHABLE", `cannot reach the failover-api server at ${base} (${why})`, {
         cause,
         retryable: true,
       });

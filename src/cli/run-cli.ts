@@ -6,8 +6,6 @@ import { type CliIo, exitCodes } from "./cli-io.js";
 import { buildProgram } from "./program.js";
 import { renderChecks } from "./render.js";
 
-export type { CliDeps } from "./cli-context.js";
-
 // Refusals and failures are exit 1; bad usage and bad configuration are exit 2.
 const usageCodes = new Set(["CONFIG_INVALID", "INVALID_INPUT", "SERVICE_NOT_FOUND", "NODE_NOT_FOUND"]);
 

@@ -9,6 +9,8 @@ export interface AppConfig {
   git: RawConfig["git"] & { fetchIntervalSeconds: number; operationTimeoutSeconds: number };
   cluster: RawConfig["cluster"];
   auth: RawConfig["auth"];
+  /** False when the file has no `auth` section (token auth with the default tokens file). */
+  authConfigured?: boolean;
   automation: AutomationSettings;
   services: ServiceSpec[];
 }

@@ -49,6 +49,7 @@ export function parseConfig(text: string, source: string): AppConfig {
     },
     cluster: raw.cluster,
     auth: raw.auth,
+    authConfigured: typeof value === "object" && value !== null && "auth" in value,
     automation,
     services,
   };

@@ -1,4 +1,6 @@
+import { join } from "node:path";
 import { loadConfig } from "../config/load-config.js";
+import { cloneCacheName } from "../git/clone-cache-name.js";
 import { isFailoverError } from "../domain/failover-error.js";
 import { prepareGitCredentials } from "../git/git-credentials.js";
 import { WorkingClone } from "../git/working-clone.js";
@@ -17,7 +19,7 @@ import { checkKeyFile, checkKnownHosts, sshHostOf } from "./ssh-files.js";
 export async function runDoctor(
   configPath: string,
   dataDir: string | undefined,
-  options: { env?: NodeJS.ProcessEnv } = {},
+  options: { env?: NodeJS.ProcessEnv; cacheDir?: string } = {},
 ): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   let config: AppConfig;
@@ -36,7 +38,13 @@ export async function runDoctor(
     return checks;
   }
   // The cluster does not depend on Git: its checks run even when the remote is unusable.
-  await gitChecks(config, dataDir, checks);
+  // As the local CLI: a clone per remote in the caller's cache unless a directory is given.
+  const cloneDir =
+    dataDir ??
+    (options.cacheDir === undefined
+      ? config.git.dataDir
+      : join(options.cacheDir, cloneCacheName(config.git.url)));
+  await gitChecks(config, cloneDir, checks);
   const cluster = await clusterChecks(config, options);
   checks.push(...cluster);
   checks.push(automationCheck(config, cluster[0]?.status === "pass"));
@@ -44,11 +52,7 @@ export async function runDoctor(
 }
 
 /** Key, known_hosts, remote readable and writable, each service in the repository. */
-async function gitChecks(
-  config: AppConfig,
-  dataDir: string | undefined,
-  checks: DoctorCheck[],
-): Promise<void> {
+async function gitChecks(config: AppConfig, dataDir: string, checks: DoctorCheck[]): Promise<void> {
   const ssh = sshHostOf(config.git.url);
   if (ssh) {
     checks.push(
@@ -88,7 +92,7 @@ async function gitChecks(
     const clone = new WorkingClone({
       url: config.git.url,
       branch: config.git.branch,
-      dataDir: dataDir ?? config.git.dataDir,
+      dataDir,
       credentials,
       author: config.git.author,
     });
@@ -99,7 +103,7 @@ async function gitChecks(
       checks.push({
         name: "remote-readable",
         status: "pass",
-        detail: `fetched ${clone.remote} at ${snapshot.revision.slice(0, 12)}`,
+        detail: `fetched ${clone.remote} at ${snapshot.revision.slice(0, 12)} into ${clone.directory}`,
       });
     } catch (error) {
       checks.push({

@@ -143,7 +143,19 @@ function unreachableReason(text: string): string {
     return "host name does not resolve";
   if (/unreachable|No route to host/i.test(text)) return "network unreachable";
   if (/returned error: 5\d\d/i.test(text)) return "server error";
+  if (/Failed to connect to|Couldn't connect to server/i.test(text)) return "could not connect";
   return "connection closed";
+}
+
+/** `fatal: unable to access '<url>': <reason>` → reason; else the first fatal/error line's text. */
+function httpReason(text: string): string | undefined {
+  const lines = text.split(/\r?\n/);
+  for (const line of lines) {
+    const access = /^fatal: unable to access '[^']*': (.+)$/.exec(line);
+    if (access?.[1] !== undefined) return access[1].trim();
+  }
+  const first = lines.find((l) => /^(fatal|error): /.test(l));
+  return first?.replace(/^(fatal|error): /, "").trim();
 }
 
 /** The lines of git's output worth showing a human: errors and remote messages, not hints. */
@@ -175,7 +187,12 @@ export function classifyGitError(
     gitOutput: relevantGitOutput(text),
   };
   const rule = rules.find((r) => r.test(text));
-  if (rule !== undefined) return new FailoverError(rule.code, rule.message(remote, text), { details });
+  if (rule !== undefined) {
+    // Over HTTP(S) the same class has many causes (TLS, proxy, HTTP status): add git's own words.
+    const own = /^https?:\/\//i.test(remote) ? httpReason(text) : undefined;
+    const message = rule.message(remote, text) + (own === undefined ? "" : `; git says: ${own}`);
+    return new FailoverError(rule.code, message, { details });
+  }
   const firstError = text
     .split(/\r?\n/)
     .find((l) => /^(fatal|error|remote):/.test(l))

@@ -7,7 +7,6 @@ import {
   nodeParams,
   operationBody,
   operationQuery,
-  planQuery,
   operationResultSchema,
   problemSchema,
   readinessSchema,
@@ -17,7 +16,7 @@ import {
 } from "./api-schemas.js";
 
 const problemDescriptions: Record<number, string> = {
-  400: "Invalid input: bad name, bad parameter or malformed JSON (`errors` says what).",
+  400: "Invalid input: bad name, bad or unknown parameter, or malformed JSON (`errors` says what).",
   401: "Missing or invalid bearer token.",
   403: "The token's role is too low (operator required).",
   404: "Unknown service or node.",
@@ -58,7 +57,10 @@ export const listServicesRoute = createRoute({
   tags: ["services"],
   summary: "All services and their role in Git",
   security: readSecurity,
-  responses: { ...ok(servicesListSchema, "Every configured service."), ...problems(401, 403, 500, 503) },
+  responses: {
+    ...ok(servicesListSchema, "Every configured service."),
+    ...problems(400, 401, 403, 500, 503),
+  },
 });
 
 export const serviceStatusRoute = createRoute({
@@ -71,18 +73,23 @@ export const serviceStatusRoute = createRoute({
   responses: { ...ok(serviceStatusSchema, "The service's status."), ...problems(...readErrors) },
 });
 
-export const planPromoteRoute = createRoute({
-  method: "get",
-  path: "/api/failover/{service}/promote",
-  tags: ["operations"],
-  summary: "Plan a promote (requires dry-run=true; without it answers 405)",
-  security: readSecurity,
-  request: { params: serviceParams, query: planQuery },
-  responses: {
-    ...ok(operationResultSchema, "The plan: checks and exact diff; nothing written."),
-    ...problems(400, 401, 403, 404, 405, 409, 422, 500, 503),
-  },
-});
+function planRoute(action: "promote" | "demote") {
+  return createRoute({
+    method: "get",
+    path: `/api/failover/{service}/${action}`,
+    tags: ["operations"],
+    summary: `Plan a ${action} (requires dry-run=true; without it answers 405)`,
+    security: readSecurity,
+    request: { params: serviceParams, query: operationQuery },
+    responses: {
+      ...ok(operationResultSchema, "The plan: checks and exact diff; nothing written."),
+      ...problems(400, 401, 403, 404, 405, 409, 422, 500, 503),
+    },
+  });
+}
+
+export const planPromoteRoute = planRoute("promote");
+export const planDemoteRoute = planRoute("demote");
 
 const operationRequest = {
   query: operationQuery,
@@ -146,7 +153,7 @@ export const healthRoute = createRoute({
   path: "/healthz",
   tags: ["probes"],
   summary: "Liveness",
-  responses: ok(healthSchema, "The process is alive."),
+  responses: { ...ok(healthSchema, "The process is alive."), ...problems(400) },
 });
 
 export const readyRoute = createRoute({
@@ -157,6 +164,7 @@ export const readyRoute = createRoute({
   responses: {
     ...ok(readinessSchema, "Ready."),
     503: { description: "Not ready.", content: { "application/json": { schema: readinessSchema } } },
+    ...problems(400),
   },
 });
 
@@ -167,6 +175,7 @@ export const metricsRoute = createRoute({
   summary: "Prometheus metrics",
   responses: {
     200: { description: "Prometheus text format.", content: { "text/plain": { schema: z.string() } } },
+    ...problems(400),
   },
 });
 
@@ -175,7 +184,7 @@ export const knownRoutes: readonly { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/api\/services$/, methods: ["GET"] },
   { pattern: /^\/api\/failover\/[^/]+\/status$/, methods: ["GET"] },
   { pattern: /^\/api\/failover\/[^/]+\/promote$/, methods: ["GET", "POST"] },
-  { pattern: /^\/api\/failover\/[^/]+\/demote$/, methods: ["POST"] },
+  { pattern: /^\/api\/failover\/[^/]+\/demote$/, methods: ["GET", "POST"] },
   { pattern: /^\/api\/failover\/[^/]+\/history$/, methods: ["GET"] },
   { pattern: /^\/api\/nodes\/[^/]+\/evacuate$/, methods: ["POST"] },
   { pattern: /^\/api\/openapi\.json$/, methods: ["GET"] },

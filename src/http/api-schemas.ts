@@ -35,17 +35,6 @@ export const operationQuery = z.object({
  * GET …/promote only plans, so there `dry-run=true` is required (without it: 405, SPEC §7). The
  * alias `dryRun` is still accepted, mapped onto `dry-run`, but not documented twice.
  */
-const planQueryObject = z.object({
-  "dry-run": z.literal("true").openapi({ description: "Required: GET only plans (also `dryRun`)." }),
-  force: booleanFlag.optional().openapi({ description: "Plan as if forced: failing checks are overridden." }),
-  reason: z.string().max(1000).optional(),
-});
-// Typed as the object it produces (the route types do not take a preprocess step).
-export const planQuery = z.preprocess((query) => {
-  const q = (query ?? {}) as Record<string, unknown>;
-  return q["dry-run"] === undefined && q.dryRun !== undefined ? { ...q, "dry-run": q.dryRun } : q;
-}, planQueryObject) as unknown as typeof planQueryObject;
-
 export const operationBody = z
   .strictObject({
     reason: z.string().max(1000).optional(),

@@ -15,6 +15,8 @@ export interface Readiness {
   gitReachable: boolean;
   lastFetchAt: Date | null;
   reason: string | null;
+  /** The classified failure of the last fetch (GIT_UNREACHABLE, GIT_AUTH …), while it lasts. */
+  error?: unknown;
 }
 
 export type ApiOperations = Pick<FailoverOperations, "snapshot" | "switchService" | "evacuate" | "history">;

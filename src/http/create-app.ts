@@ -13,18 +13,21 @@ import {
   knownRoutes,
   listServicesRoute,
   metricsRoute,
+  planDemoteRoute,
   planPromoteRoute,
   promoteRoute,
   readyRoute,
   serviceStatusRoute,
 } from "./api-routes.js";
+import { operationQuery } from "./api-schemas.js";
 import { accessFor, authorize } from "./authenticate.js";
 import { automationKnownRoutes, registerAutomationRoutes } from "./automation-routes.js";
 import { registerDashboardRoutes } from "./dashboard-routes.js";
 import { registerEventsRoutes } from "./events-routes.js";
-import { operationOptions } from "./operation-options.js";
+import { dryRunOf, operationOptions } from "./operation-options.js";
 import { makeProblem, problemFromError, problemResponse } from "./problem-details.js";
 import { requestContext } from "./request-context.js";
+import { strictQuery } from "./strict-query.js";
 import { validationErrors } from "./validation-errors.js";
 
 const maxBodyBytes = 64 * 1024;
@@ -72,21 +75,29 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     c.set("actor", outcome.actor);
     return next();
   });
-  // The seed's curl plans with GET; executing needs POST, so GET without dry-run is the wrong method.
-  app.use("/api/failover/:service/promote", async (c, next) => {
-    if (c.req.method === "GET" && c.req.query("dry-run") !== "true" && c.req.query("dryRun") !== "true") {
+  // Before auth and before any handler: a mistyped option must never reach an operation.
+  app.use("*", strictQuery(app));
+  // The seed's curl plans with GET; executing needs POST, so GET without dry-run is the wrong
+  // method. A malformed value is left to the route's validator, so GET and POST word it alike.
+  for (const action of ["promote", "demote"]) {
+    app.use(`/api/failover/:service/${action}`, async (c, next) => {
+      if (c.req.method !== "GET") return next();
+      const query = operationQuery.safeParse(c.req.query());
+      if (!query.success || dryRunOf(query.data) === true) return next();
       return methodNotAllowed(
         c.get("requestId"),
         ["POST"],
-        "GET only plans: add ?dry-run=true, or POST to execute",
+        `GET only plans: add ?dry-run=true, or POST to ${action}`,
       );
-    }
-    return next();
-  });
+    });
+  }
 
   const snapshotOf = (): RepoSnapshot => {
     const snapshot = deps.operations.snapshot;
     if (!snapshot) {
+      // Say why: the classified failure of the last fetch (connection refused, auth denied …).
+      const { error } = deps.readiness();
+      if (isFailoverError(error)) throw error;
       throw new FailoverError("GIT_UNREACHABLE", "the repository has not been fetched yet; retry shortly");
     }
     return snapshot;
@@ -118,12 +129,17 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return c.json(deps.status(snapshotOf(), service), 200);
   });
 
-  app.openapi(planPromoteRoute, async (c) => {
-    const { service } = c.req.valid("param");
-    const options = operationOptions(c.req.valid("query"), {}, c.get("actor"), c.get("requestId"));
-    const result = await deps.operations.switchService(service, "promote", { ...options, dryRun: true });
-    return c.json(result, 200);
-  });
+  for (const [route, action] of [
+    [planPromoteRoute, "promote"],
+    [planDemoteRoute, "demote"],
+  ] as const) {
+    app.openapi(route, async (c) => {
+      const { service } = c.req.valid("param");
+      const options = operationOptions(c.req.valid("query"), {}, c.get("actor"), c.get("requestId"));
+      const result = await deps.operations.switchService(service, action, { ...options, dryRun: true });
+      return c.json(result, 200);
+    });
+  }
 
   app.openapi(promoteRoute, async (c) => {
     const { service } = c.req.valid("param");

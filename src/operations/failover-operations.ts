@@ -32,6 +32,10 @@ export interface OperationObserver {
   ): void;
   pushAttempt?(result: "pushed" | "rejected" | "error"): void;
   snapshotRefreshed?(snapshot: RepoSnapshot): void;
+  /** A fetch or push just succeeded, and its snapshot is published: the remote is usable. */
+  remoteReached?(snapshot: RepoSnapshot): void;
+  /** A fetch (periodic or at the start of an operation) failed: the remote is not usable now. */
+  syncFailed?(error: unknown): void;
   pushed?(info: PushInfo): void;
 }
 
@@ -217,9 +221,13 @@ export class FailoverOperations {
   }
 
   async #sync(signal?: AbortSignal): Promise<RepoSnapshot> {
-    const { head } = await this.#deps.repo.sync({ signal });
+    const { head } = await this.#deps.repo.sync({ signal }).catch((error: unknown) => {
+      this.#deps.observer.syncFailed?.(error);
+      throw error;
+    });
     const snapshot = await readSnapshot(this.#deps.repo, this.#deps.config(), head, this.#deps.now());
     this.#publish(snapshot);
+    this.#deps.observer.remoteReached?.(snapshot);
     return snapshot;
   }
 
@@ -266,12 +274,11 @@ export class FailoverOperations {
         const retries = this.#deps.config().git.pushRetries;
         for (let attempt = 0; ; attempt++) {
           const snapshot = cached ?? (await this.#sync(signal));
-          if (action !== "evacuate" || attempt === 0) {
-            if (options.dryRun !== true)
-              log.info("Starting backup failover", { attempt, revision: snapshot.revision });
-          }
           const planned = plan(snapshot);
           const { splices } = planned.committable;
+          if (options.dryRun !== true && (action !== "evacuate" || attempt === 0)) {
+            log.info(startLine(action, splices.length > 0), { attempt, revision: snapshot.revision });
+          }
           const changed = applySplices(snapshot.files, splices);
           const files = [...changed.keys()].sort();
           const diff = files
@@ -320,7 +327,10 @@ export class FailoverOperations {
             });
             // The push made the remote equal to HEAD: re-read the tree without another fetch.
             await readSnapshot(this.#deps.repo, this.#deps.config(), sha, this.#deps.now())
-              .then((next) => this.#publish(next))
+              .then((next) => {
+                this.#publish(next);
+                this.#deps.observer.remoteReached?.(next);
+              })
               .catch((error: unknown) => log.warn("Refresh after push failed", { error }));
             finish("success");
             return planned.build(diff, files, sha);
@@ -397,6 +407,19 @@ export class FailoverOperations {
       }
     }
   }
+}
+
+/**
+ * SPEC §6's `Starting backup failover` marks a promote (or evacuate) that changes something; a
+ * failback has its own line, and an operation with nothing to change says so instead.
+ */
+function startLine(action: string, changes: boolean): string {
+  if (!changes) {
+    return action === "evacuate"
+      ? "Nothing to do: no service of the node needs promoting"
+      : `Nothing to do: already on the ${action === "promote" ? "backup" : "primary"}`;
+  }
+  return action === "demote" ? "Starting failback to primary" : "Starting backup failover";
 }
 
 function lastPromote(snapshot: RepoSnapshot, service: string): Date | null {

@@ -70,10 +70,11 @@ export async function createDemo(source = bundledHomelab): Promise<DemoSetup> {
   return { directory, bareRepo, configPath };
 }
 
-export function demoInstructions(url: string): string {
+export function demoInstructions(url: string, demo: DemoSetup, keep: boolean): string {
   return [
     `failover-api demo: serving the example homelab on ${url} (auth off, no cluster).`,
-    "Real promotes and demotes commit to a local bare repository.",
+    `Real promotes and demotes commit to the bare repository ${demo.bareRepo}`,
+    keep ? "(kept after the demo stops: --keep)." : "(removed when the demo stops; --keep keeps it).",
     "",
     `Open the dashboard: ${url}/`,
     "",
@@ -86,6 +87,11 @@ export function demoInstructions(url: string): string {
     `  curl -s -X POST '${url}/api/failover/sonarr/demote?reason=demo'`,
     `  curl -s ${url}/api/failover/sonarr/history`,
     `  curl -s ${url}/api/openapi.json`,
+    "",
+    "Or the CLI through this server (from a clone of failover-api: npx failover-api …):",
+    "",
+    `  failover-api services --server ${url}`,
+    `  failover-api promote sonarr --dry-run --server ${url}`,
     "",
     "Press Ctrl-C to stop.",
     "",

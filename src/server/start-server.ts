@@ -1,11 +1,13 @@
 import { serviceStatus } from "../operations/service-status.js";
-import { serve, type ServerType } from "@hono/node-server";
+import type { ServerType } from "@hono/node-server";
 import { readFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ApiToken, loadTokens } from "../auth/tokens-file.js";
 import type { AppConfig } from "../config/app-config.js";
+import { configFileProblems } from "../config/config-files.js";
 import { loadConfig } from "../config/load-config.js";
+import { FailoverError } from "../domain/failover-error.js";
 import { prepareGitCredentials } from "../git/git-credentials.js";
 import { WorkingClone } from "../git/working-clone.js";
 import type { Readiness } from "../http/app-deps.js";
@@ -20,6 +22,7 @@ import { EventHub } from "../events/event-hub.js";
 import { LiveEvents } from "../events/live-events.js";
 import { observeOperations } from "../events/observed-operations.js";
 import type { ClusterIntegration } from "./cluster-integration.js";
+import { listen } from "./listen.js";
 import { noCluster, wantsCluster } from "./no-cluster.js";
 import { watchFile } from "./watch-file.js";
 import { applyHttpLimits, defaultHttpLimits, type HttpLimits, httpServerOptions } from "./http-limits.js";
@@ -49,8 +52,19 @@ interface Loaded {
   fingerprint: string;
 }
 
-async function loadAll(configPath: string): Promise<Loaded> {
+async function loadAll(configPath: string, checkFiles = false): Promise<Loaded> {
   const config = await loadConfig(configPath);
+  // At start, every file the configuration names, all problems at once (as `config validate`).
+  // A reload keeps checking only the tokens: a key Secret being swapped must not reject it.
+  const problems = checkFiles ? await configFileProblems(config) : [];
+  if (problems.length > 0) {
+    const plural = problems.length === 1 ? "error" : "errors";
+    throw new FailoverError(
+      "CONFIG_INVALID",
+      `${configPath}: ${problems.length} ${plural}\n${problems.join("\n")}`,
+      { details: { file: configPath, errors: problems } },
+    );
+  }
   let tokens: ApiToken[] = [];
   let tokensText = "";
   if (config.auth.mode === "token") {
@@ -63,7 +77,7 @@ async function loadAll(configPath: string): Promise<Loaded> {
 
 /** `failover-api serve`: the long-running API server of SPEC §7 and §12. */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  let current = await loadAll(options.configPath);
+  let current = await loadAll(options.configPath, true);
   const credentials = await prepareGitCredentials(current.config.git, {
     parentDir: current.config.git.dataDir,
   });
@@ -104,11 +118,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         metrics.observer.pushed?.(info);
         cluster.pushed(info);
       },
-      // Ready the moment a fetched snapshot is published, so /readyz never lags /api/services.
       snapshotRefreshed: (snapshot) => {
         metrics.observer.snapshotRefreshed?.(snapshot);
-        Object.assign(readiness, { gitReachable: true, lastFetchAt: new Date(), reason: null });
         live.snapshotChanged();
+      },
+      // Ready the moment a fetched snapshot is published, so /readyz never lags /api/services;
+      // not ready the moment a fetch fails, whoever fetched (the periodic refresh or an operation).
+      // (A snapshot re-analysed after a config reload says nothing about the remote.)
+      remoteReached: () => {
+        Object.assign(readiness, { gitReachable: true, lastFetchAt: new Date(), reason: null, error: null });
+      },
+      syncFailed: (error) => {
+        Object.assign(readiness, {
+          gitReachable: false,
+          reason: error instanceof Error ? error.message : String(error),
+          error,
+        });
       },
     },
   });
@@ -139,17 +164,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     gitReachable: false,
     lastFetchAt: null,
     reason: "not fetched yet",
+    error: null,
   };
 
   const refresh = async (): Promise<void> => {
     try {
       await operations.refresh();
-      Object.assign(readiness, { gitReachable: true, lastFetchAt: new Date(), reason: null });
     } catch (error) {
-      Object.assign(readiness, {
-        gitReachable: false,
-        reason: error instanceof Error ? error.message : String(error),
-      });
+      // Readiness already says why (syncFailed); a failure after the fetch still counts.
+      if (readiness.gitReachable) {
+        Object.assign(readiness, {
+          gitReachable: false,
+          reason: error instanceof Error ? error.message : String(error),
+          error,
+        });
+      }
       logger.error("Fetch failed", { error });
     }
   };
@@ -200,18 +229,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     automation: automation.api,
   });
   const limits = { ...defaultHttpLimits, ...options.httpLimits };
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: app.fetch,
-        hostname: options.host,
-        port: options.port,
-        serverOptions: httpServerOptions(limits),
-      },
-      () => resolve(s),
-    );
-    s.once("error", reject);
-  });
+  let server: ServerType;
+  try {
+    server = await listen(app.fetch, options.host, options.port, httpServerOptions(limits));
+  } catch (error) {
+    // Release what was started, so the process can end with the message alone.
+    for (const w of watches) w.close();
+    live.close();
+    hub.close();
+    await cluster.stop();
+    await credentials.dispose();
+    throw error;
+  }
   applyHttpLimits(server as Server, limits);
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;

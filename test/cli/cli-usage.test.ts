@@ -9,7 +9,7 @@ const act = ["--dry-run", "--force", "--reason <text>"];
 /** Every command and subcommand of SPEC §8 with what its help must mention. */
 const commands: Record<string, string[]> = {
   serve: ["--config <file>", "FAILOVER_API_CONFIG", "--host <address>", "--port <port>"],
-  demo: ["--host <address>", "--port <port>"],
+  demo: ["--host <address>", "--port <port>", "--keep"],
   services: [...where, "-o, --output <format>"],
   status: [...where, "-o, --output <format>", "<service>"],
   history: [...where, "-o, --output <format>", "--limit <n>"],
@@ -18,7 +18,8 @@ const commands: Record<string, string[]> = {
   evacuate: [...where, "-o, --output <format>", ...act, "<node>"],
   doctor: ["FAILOVER_API_CONFIG", "FAILOVER_API_DATA_DIR", "-o, --output <format>"],
   config: ["validate"],
-  "config validate": ["FAILOVER_API_CONFIG", "[file]"],
+  "config validate": ["FAILOVER_API_CONFIG", "[file]", "--no-file-checks"],
+  completion: ["bash_completion.d"],
 };
 
 /** One line on standard error, nothing on standard output, no stack trace, exit 2. */
@@ -94,6 +95,12 @@ describe("failover-api usage, help and version", () => {
     expectUsageError(await runBin(["serve", "--port", "http"]), "must be an integer from 0 to 65535");
     expectUsageError(await runBin(["demo", "--port", "-1"]), "--port");
     expectUsageError(await runBin(["doctor", "--server", "http://127.0.0.1:8080"]), "/readyz");
+    expectUsageError(await runBin(["services", "--token", "t0ken"]), "--token is for --server");
+    expectUsageError(
+      await runBin(["services", "--server", "127.0.0.1:1", "--data-dir", "/tmp/x"]),
+      "--data-dir is for local mode",
+    );
+    expectUsageError(await runBin(["services", "--server", "ftp://h"]), "use an http:// or https:// URL");
   });
 
   it("no command, or a command group without its subcommand, shows help on stderr and exits 2", async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runDoctor } from "../../src/doctor/run-doctor.js";
+import { runBin } from "../support/run-bin.js";
 import { homelabDir } from "../support/homelab.js";
 import { createHomelabRemote } from "../support/homelab-remote.js";
 import { startSshGitServer, type SshGitServer } from "../support/ssh-git-server.js";
@@ -68,5 +69,21 @@ describe("doctor", () => {
     const warnChecks = await runDoctor(warn, join(dir, "d3"));
     expect(warnChecks.find((c) => c.name === "ssh-key")?.status).toBe("warn");
     expect(warnChecks.find((c) => c.name === "remote-writable")?.status).toBe("pass");
+  });
+
+  it("the doctor command clones into the per-user cache by default and says where", async () => {
+    const config = await writeConfig("cache.yaml", server.clientKeyFile, server.knownHostsFile);
+    const cache = await mkdtemp(join(tmpdir(), "doctor-cache-"));
+    const result = await runBin(["doctor", "--config", config, "-o", "json"], {
+      XDG_CACHE_HOME: cache,
+      FAILOVER_API_DATA_DIR: undefined,
+      KUBECONFIG: undefined,
+    });
+    const { checks } = JSON.parse(result.stdout) as {
+      checks: { name: string; status: string; detail: string }[];
+    };
+    const readable = checks.find((c) => c.name === "remote-readable");
+    expect(readable?.status).toBe("pass");
+    expect(readable?.detail).toContain(` into ${join(cache, "failover-api", "clones")}/`);
   });
 });

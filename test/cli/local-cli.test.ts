@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { homelabDir } from "../support/homelab.js";
 import { createHomelabRemote } from "../support/homelab-remote.js";
 import { startSshGitServer, type SshGitServer } from "../support/ssh-git-server.js";
-import { runBin } from "../support/run-bin.js";
+import { runBin, stackFrame } from "../support/run-bin.js";
 import { git } from "../support/test-git.js";
 
 const cli = runBin;
@@ -45,7 +45,9 @@ describe("failover-api CLI, local mode", () => {
     const dry = await local(["promote", "sonarr", "--dry-run"]);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain("sonarr: promote primary -> backup (dry run, nothing written)");
-    expect(dry.stdout).toContain("+            claimName: sonarr-config-backup # primary on w1");
+    expect(dry.stdout).toContain(
+      "+            claimName: sonarr-config-backup # switched by failover-api: sonarr-config on w1, sonarr-config-backup on w2",
+    );
     expect(await git(["rev-parse", "main"], server.repoPath("cli"))).toBe(head);
 
     const real = await local(["promote", "sonarr", "--reason", "w1 is down", "-o", "json"]);
@@ -91,5 +93,45 @@ describe("failover-api CLI, local mode", () => {
     expect(body.services.length).toBeGreaterThan(15);
     expect(body.skipped.map((s) => s.name)).toContain("sonarr");
     expect(Number(await git(["rev-list", "--count", "main"], server.repoPath("cli")))).toBe(before + 1);
+  });
+
+  it("without --data-dir, clones into a per-user cache (XDG_CACHE_HOME, else ~/.cache) and says where, once", async () => {
+    const cache = await mkdtemp(join(tmpdir(), "failover-cache-"));
+    const env = { XDG_CACHE_HOME: cache, FAILOVER_API_DATA_DIR: undefined };
+    const first = await cli(["services", "--config", config], env);
+    expect(first.code, first.stderr).toBe(0);
+    const [name, ...others] = await readdir(join(cache, "failover-api", "clones"));
+    expect(others).toEqual([]);
+    expect(name).toMatch(/^root_127\.0\.0\.1_\d+_.*cli\.git-[0-9a-f]{8}$/);
+    expect(first.stderr).toContain(
+      `failover-api: working clone: ${join(cache, "failover-api", "clones", name!)} (a per-user cache; --data-dir or FAILOVER_API_DATA_DIR to choose)`,
+    );
+    expect((await stat(join(cache, "failover-api", "clones", name!, "repo", ".git"))).isDirectory()).toBe(
+      true,
+    );
+    const second = await cli(["services", "--config", config], env);
+    expect(second.code).toBe(0);
+    expect(second.stderr).not.toContain("working clone:");
+
+    const home = await mkdtemp(join(tmpdir(), "failover-home-"));
+    const viaHome = await cli(["status", "sonarr", "--config", config], {
+      HOME: home,
+      XDG_CACHE_HOME: undefined,
+      FAILOVER_API_DATA_DIR: undefined,
+    });
+    expect(viaHome.code, viaHome.stderr).toBe(0);
+    expect(await readdir(join(home, ".cache", "failover-api", "clones"))).toHaveLength(1);
+  });
+
+  it("a data directory that cannot be created is a configuration error naming it and the way out", async () => {
+    const file = join(await mkdtemp(join(tmpdir(), "failover-notadir-")), "file");
+    await writeFile(file, "");
+    const result = await cli(["services", "--config", config, "--data-dir", join(file, "data")]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(
+      `cannot create the working clone directory ${join(file, "data")} (ENOTDIR)`,
+    );
+    expect(result.stderr).toContain("--data-dir DIR or FAILOVER_API_DATA_DIR");
+    expect(result.stderr).not.toMatch(stackFrame);
   });
 });

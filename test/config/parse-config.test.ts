@@ -160,8 +160,12 @@ describe("failover-api config validate", () => {
       join(dir, "bad.yaml"),
       valid.replace("namespace: media", "namespace: media\n    colour: red"),
     );
-    const ok = await run(["config", "validate", join(dir, "ok.yaml")]);
-    expect(ok).toMatchObject({ code: 0, out: `${join(dir, "ok.yaml")}: valid (2 services)\n` });
+    // The key and known_hosts paths of this configuration do not exist here: the file alone.
+    const ok = await run(["config", "validate", "--no-file-checks", join(dir, "ok.yaml")]);
+    expect(ok).toMatchObject({
+      code: 0,
+      out: `${join(dir, "ok.yaml")}: valid (2 services; the files it names were not checked)\n`,
+    });
     const bad = await run(["config", "validate", join(dir, "bad.yaml")]);
     expect(bad.code).toBe(2);
     expect(bad.out).toBe("services[0].colour: unknown key\n");

@@ -273,3 +273,41 @@ describe("remote names", () => {
     );
   });
 });
+
+describe("classifyGitError over HTTP(S)", () => {
+  it("adds git's own reason to the classified message", () => {
+    const refused = classifyGitError(
+      "fatal: unable to access 'http://127.0.0.1:9/homelab.git/': Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server\n",
+      128,
+      "http://127.0.0.1:9/homelab.git",
+    );
+    expect(refused.code).toBe("GIT_UNREACHABLE");
+    expect(refused.message).toBe(
+      "Cannot reach the Git remote http://127.0.0.1:9/homelab.git (could not connect); git says: Failed to connect to 127.0.0.1 port 9 after 0 ms: Couldn't connect to server",
+    );
+    const tls = classifyGitError(
+      "fatal: unable to access 'https://gitea.lan/a.git/': gnutls_handshake() failed: The TLS connection was non-properly terminated.\n",
+      128,
+      "https://gitea.lan/a.git",
+    );
+    expect(tls.message).toContain("git says: gnutls_handshake() failed");
+    const denied = classifyGitError(
+      "remote: Invalid username or password.\nfatal: Authentication failed for 'https://github.com/acme/homelab.git/'\n",
+      128,
+      "https://github.com/acme/homelab.git",
+    );
+    expect(denied.code).toBe("GIT_AUTH");
+    expect(denied.message).toContain(
+      "git says: Authentication failed for 'https://github.com/acme/homelab.git/'",
+    );
+  });
+
+  it("leaves SSH messages as they are", () => {
+    const error = classifyGitError(
+      "ssh: connect to host 127.0.0.1 port 2222: Connection refused\nfatal: Could not read from remote repository.\n",
+      128,
+      remote,
+    );
+    expect(error.message).toBe(`Cannot reach the Git remote ${remote} (connection refused)`);
+  });
+});

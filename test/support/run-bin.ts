@@ -14,13 +14,13 @@ export interface BinResult {
 export function runBin(
   args: string[],
   env: Record<string, string | undefined> = {},
-  options: { cwd?: string } = {},
+  options: { cwd?: string; timeout?: number } = {},
 ): Promise<BinResult> {
   return new Promise((resolve) => {
     execFile(
       "node",
       [bin, ...args],
-      { env: { ...process.env, ...env }, ...options },
+      { env: { ...process.env, ...env }, timeout: 60_000, ...options },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });

@@ -1,9 +1,11 @@
 import { resolve } from "node:path";
 import { Command, Option } from "@commander-js/extra-typings";
 import { FailoverError } from "../../domain/failover-error.js";
+import { defaultCacheDir } from "../cache-dir.js";
 import type { CliContext } from "../cli-context.js";
 import { exitCodes } from "../cli-io.js";
 import { configOption, dataDirOption, examples, outputOption } from "../cli-options.js";
+import { requireConfigFile } from "../require-config-file.js";
 
 export function doctorCommand(ctx: CliContext) {
   return (
@@ -27,15 +29,18 @@ export function doctorCommand(ctx: CliContext) {
           "failover-api doctor --config config.yaml -o json",
         ),
       )
-      .action(async (options) => {
+      .action(async (options, command) => {
         if (options.server !== undefined) {
           throw new FailoverError(
             "INVALID_INPUT",
             `doctor checks the setup on this machine from --config and takes no --server; for a running server, GET ${options.server.replace(/\/+$/, "")}/readyz`,
           );
         }
-        const checks = await ctx.deps.runDoctor(resolve(options.config), options.dataDir, {
+        const configPath = resolve(options.config);
+        await requireConfigFile(configPath, command.getOptionValueSource("config"), { server: false });
+        const checks = await ctx.deps.runDoctor(configPath, options.dataDir, {
           env: ctx.io.env,
+          cacheDir: defaultCacheDir(ctx.io.env),
         });
         if (options.output === "json") ctx.io.stdout.write(`${JSON.stringify({ checks }, null, 2)}\n`);
         else

@@ -3,7 +3,8 @@ import { Command } from "@commander-js/extra-typings";
 import { startServer } from "../../server/start-server.js";
 import type { CliContext } from "../cli-context.js";
 import { configOption, examples, hostOption, portOption } from "../cli-options.js";
-import { untilStopped } from "../until-stopped.js";
+import { requireConfigFile } from "../require-config-file.js";
+import { stopSignal, untilStopped } from "../until-stopped.js";
 
 export function serveCommand(ctx: CliContext) {
   return new Command("serve")
@@ -22,12 +23,19 @@ export function serveCommand(ctx: CliContext) {
         "failover-api serve --config config.yaml --host 127.0.0.1 --port 9090",
       ),
     )
-    .action(async (options) => {
-      const server = await startServer({
-        configPath: resolve(options.config),
-        host: options.host,
-        port: options.port,
-      });
-      ctx.exitCode = await untilStopped(server);
+    .action(async (options, command) => {
+      const configPath = resolve(options.config);
+      await requireConfigFile(configPath, command.getOptionValueSource("config"), { server: false });
+      const signal = stopSignal();
+      try {
+        const server = await startServer({
+          configPath,
+          host: options.host,
+          port: options.port,
+        });
+        ctx.exitCode = await untilStopped(server, signal);
+      } finally {
+        signal.dispose();
+      }
     });
 }
