@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // Story tests (test/story): the SPEC §1 failover told end to end on a real control plane with
-// kwok nodes, a real SSH Git remote, and a stand-in for Flux's kustomize-controller.
+// kwok nodes, a real SSH Git remote, and Flux's real source-, kustomize- and helm-controller.
 // Run with `npm run test:story`; shares the cluster tests' build (test/cluster/README.md).
 export default defineConfig({
   test: {

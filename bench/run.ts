@@ -1,7 +1,8 @@
 /**
  * SPEC §13 benchmark (`npm run bench`): a generated 5,000-file / 2,000-commit repository served
  * over SSH on loopback; the hand-run floor, a fresh clone per operation, our promote/demote,
- * dry-run, evacuate and the three-process contention scenario, all in one run.
+ * dry-run, evacuate and the three-process contention scenario; GET /api/services under load;
+ * and promote → Flux applied on the test control plane with the real Flux controllers.
  */
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -25,6 +26,7 @@ import {
 import { startSshGitServer, type SshGitServer } from "../test/support/ssh-git-server.js";
 import { git as localGit } from "../test/support/test-git.js";
 import { runDashboardLoadBench } from "./dashboard-load.js";
+import { runFluxBench } from "./flux-apply.js";
 import { runEventsClientsBench } from "./http-events.js";
 import { runHttpServicesBench } from "./http-services.js";
 
@@ -351,9 +353,9 @@ async function runGitBench(): Promise<[string, string, string, boolean][]> {
   }
 }
 
-const parts = ["git", "http", "events", "web"] as const;
+const parts = ["git", "http", "events", "web", "flux"] as const;
 
-/** `bench/run.ts [git|http|events|web] [--profile]`: every part by default, or one of them. */
+/** `bench/run.ts [git|http|events|web|flux] [--profile]`: every part by default, or one of them. */
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const only = parts.find((p) => args.includes(p));
@@ -371,6 +373,7 @@ async function main(): Promise<void> {
     targets.push(...(await runHttpServicesBench({ profile: args.includes("--profile") })).targets);
   if (wanted("events")) targets.push(...(await runEventsClientsBench()));
   if (wanted("web")) targets.push(...(await runDashboardLoadBench()));
+  if (wanted("flux")) targets.push(...(await runFluxBench()));
 
   console.log("\nSPEC §13 targets");
   console.log(`  ${"metric".padEnd(46)} ${"measured".padEnd(12)} ${"target".padEnd(10)} met`);

@@ -4,7 +4,7 @@ import { Registry } from "prom-client";
 import { createApp } from "../src/http/create-app.js";
 import { silentLogger } from "../src/log/json-logger.js";
 import type { AppConfig } from "../src/config/app-config.js";
-import type { ApiOperations } from "../src/http/app-deps.js";
+import type { ApiOperations, AppDeps } from "../src/http/app-deps.js";
 import { EventHub } from "../src/events/event-hub.js";
 
 interface Schema {
@@ -42,6 +42,7 @@ interface OpenApiDocument {
 export async function openApiDocument(): Promise<OpenApiDocument> {
   const app = createApp({
     operations: {} as ApiOperations,
+    planned: {} as AppDeps["planned"],
     config: () => ({ auth: { mode: "none", readRequiresToken: false } }) as AppConfig,
     tokens: () => [],
     logger: silentLogger,

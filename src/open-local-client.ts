@@ -11,6 +11,8 @@ import { WorkingClone } from "./git/working-clone.js";
 import { JsonLogger } from "./log/json-logger.js";
 import { FailoverOperations } from "./operations/failover-operations.js";
 import { serviceStatus } from "./operations/service-status.js";
+import { OperationReader } from "./operations/operation-reader.js";
+import { PlannedMoves } from "./operations/planned-moves.js";
 
 /**
  * The break-glass path: the CLI acts on Git directly with the server's configuration, in a working
@@ -31,6 +33,21 @@ export async function openLocalClient(target: ClientTarget): Promise<FailoverCli
     logger,
   });
   const operations = new FailoverOperations({ repo: clone, config: () => config, logger });
+  // No cluster here: operations are read back from Git alone, and an abort is a rollback commit.
+  const planned = new PlannedMoves({
+    operations,
+    reader: new OperationReader({
+      repo: clone,
+      config: () => config,
+      live: () => null,
+      now: () => new Date(),
+    }),
+    config: () => config,
+    live: () => null,
+    leader: () => null,
+    logger,
+    now: () => new Date(),
+  });
   const actor = `cli:${safeUser()}`;
   const snapshot = async () => operations.snapshot ?? (await operations.refresh());
   const opts = (o: { dryRun: boolean; force: boolean; reason: string | undefined }) => ({
@@ -47,6 +64,18 @@ export async function openLocalClient(target: ClientTarget): Promise<FailoverCli
     switchService: (name, action, o) => operations.switchService(name, action, opts(o)),
     evacuate: (node, o) => operations.evacuate(node, opts(o)),
     history: async (name, limit) => ({ name, operations: await operations.history(name, limit) }),
+    planned: () =>
+      Promise.reject(
+        new FailoverError(
+          "CLUSTER_REQUIRED",
+          "a final sync needs the cluster (the app must be seen to stop, and VolSync to finish, before the switch), " +
+            "and the local CLI acts on Git only; use --server (or FAILOVER_API_URL) to ask a running failover-api, " +
+            "or move without --final-sync (an emergency move: it does not wait for a last copy)",
+        ),
+      ),
+    operations: async (limit) => ({ operations: await planned.list(limit) }),
+    operation: (id) => planned.get(id),
+    abort: (id, reason) => planned.abort(id, { actor, reason }),
     close: () => credentials.dispose(),
   };
 }

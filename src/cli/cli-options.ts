@@ -56,6 +56,18 @@ export const reasonOption = () => new Option("--reason <text>", "why; recorded i
 
 export const dryRunOption = () => new Option("--dry-run", "plan and run the checks; write nothing");
 
+export const finalSyncOption = () =>
+  new Option(
+    "--final-sync",
+    "a planned move that loses nothing: stop the app, copy its data last, then switch (needs a cluster, so --server)",
+  );
+
+export const waitOption = () =>
+  new Option(
+    "--wait",
+    "with --final-sync: follow the move, print each step as it happens, exit 0 only if it succeeded",
+  );
+
 export const forceOption = () => new Option("--force", "override failing (forceable) preflight checks");
 
 export function parseInteger(min: number, max: number): (value: string) => number {

@@ -1,11 +1,13 @@
 import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { CliContext } from "./cli-context.js";
 import { completionCommand } from "./commands/completion-command.js";
+import { abortCommand } from "./commands/abort-command.js";
 import { configCommand } from "./commands/config-command.js";
 import { demoCommand } from "./commands/demo-command.js";
 import { doctorCommand } from "./commands/doctor-command.js";
 import { evacuateCommand } from "./commands/evacuate-command.js";
 import { historyCommand } from "./commands/history-command.js";
+import { operationsCommand } from "./commands/operations-command.js";
 import { serveCommand } from "./commands/serve-command.js";
 import { servicesCommand } from "./commands/services-command.js";
 import { statusCommand } from "./commands/status-command.js";
@@ -25,6 +27,8 @@ export const commandTable: readonly ((ctx: CliContext) => CommandUnknownOpts)[] 
   promoteCommand,
   demoteCommand,
   evacuateCommand,
+  operationsCommand,
+  abortCommand,
   doctorCommand,
   configCommand,
   completionCommand,

@@ -5,12 +5,22 @@ import type {
   ServiceSummary,
 } from "../operations/operation-types.js";
 import type { ServiceStatus } from "../operations/service-status.js";
+import type { OperationDetail } from "../domain/operation-detail.js";
 
 export interface ActOptions {
   dryRun: boolean;
   force: boolean;
   reason: string | undefined;
 }
+
+/** What a planned move is of: one service, or every primary of a node. */
+export type MoveTarget = { service: string; action: "promote" | "demote" } | { node: string };
+
+/**
+ * A planned move's answer: the operation it started (SPEC §5.2), or — dry-run, already there —
+ * the ordinary result.
+ */
+export type PlannedAnswer = OperationDetail | OperationResult | EvacuateResult;
 
 /** What the CLI commands need: served locally from Git, or by a server over HTTP. */
 export interface FailoverClient {
@@ -19,6 +29,11 @@ export interface FailoverClient {
   switchService(name: string, action: "promote" | "demote", options: ActOptions): Promise<OperationResult>;
   evacuate(node: string, options: ActOptions): Promise<EvacuateResult>;
   history(name: string, limit: number): Promise<{ name: string; operations: Operation[] }>;
+  /** A move with a final sync (SPEC §5.1); it needs a cluster. */
+  planned(target: MoveTarget, options: ActOptions): Promise<PlannedAnswer>;
+  operations(limit: number): Promise<{ operations: OperationDetail[] }>;
+  operation(id: string): Promise<OperationDetail>;
+  abort(id: string, reason: string | undefined): Promise<OperationDetail>;
   close(): Promise<void>;
 }
 

@@ -71,6 +71,18 @@ export function httpClient(
     switchService: (name, action, o) => call("POST", `/api/failover/${seg(name)}/${action}`, act(o)),
     evacuate: (node, o) => call("POST", `/api/nodes/${seg(node)}/evacuate`, act(o)),
     history: (name, limit) => call("GET", `/api/failover/${seg(name)}/history?limit=${limit}`),
+    planned: (target, o) =>
+      call(
+        "POST",
+        "node" in target
+          ? `/api/nodes/${seg(target.node)}/evacuate`
+          : `/api/failover/${seg(target.service)}/${target.action}`,
+        { ...act(o), finalSync: true },
+      ),
+    operations: (limit) => call("GET", `/api/operations?limit=${limit}`),
+    operation: (id) => call("GET", `/api/operations/${seg(id)}`),
+    abort: (id, reason) =>
+      call("POST", `/api/operations/${seg(id)}/abort`, reason === undefined ? {} : { reason }),
     close: () => Promise.resolve(),
   };
 }

@@ -7,7 +7,13 @@ import { buildProgram } from "./program.js";
 import { renderChecks } from "./render.js";
 
 // Refusals and failures are exit 1; bad usage and bad configuration are exit 2.
-const usageCodes = new Set(["CONFIG_INVALID", "INVALID_INPUT", "SERVICE_NOT_FOUND", "NODE_NOT_FOUND"]);
+const usageCodes = new Set([
+  "CONFIG_INVALID",
+  "INVALID_INPUT",
+  "SERVICE_NOT_FOUND",
+  "NODE_NOT_FOUND",
+  "OPERATION_NOT_FOUND",
+]);
 
 // Commander ends help and --version by "throwing" (exitOverride); those are successes, except
 // the help it shows on standard error when a command is missing (its exit code then is 1).

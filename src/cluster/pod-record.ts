@@ -76,6 +76,7 @@ export function parsePod(obj: unknown): PodRecord | undefined {
     node: spec?.nodeName || null,
     phase: status?.phase ?? "Pending",
     ready: ready?.status === "True",
+    readySince: ready?.status === "True" ? (ready.lastTransitionTime ?? null) : null,
     terminating: metadata.deletionTimestamp != null,
     deletionTimestamp: metadata.deletionTimestamp ?? null,
     pinnedNodes: pinnedNodes(spec),

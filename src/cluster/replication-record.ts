@@ -13,7 +13,9 @@ export interface ReplicationRecord extends ReplicationView {
 const replicationSchema = z.object({
   metadata: objectMeta.extend({ namespace: z.string().min(1) }),
   spec: z.object({ paused: z.boolean().nullish() }).nullish(),
-  status: z.object({ lastSyncTime: kubeTime }).nullish(),
+  status: z
+    .object({ lastSyncTime: kubeTime, lastSyncStartTime: kubeTime, lastManualSync: z.string().nullish() })
+    .nullish(),
 });
 
 export function parseReplication(kind: ReplicationKind, obj: unknown): ReplicationRecord | undefined {
@@ -26,5 +28,7 @@ export function parseReplication(kind: ReplicationKind, obj: unknown): Replicati
     name: metadata.name,
     paused: spec?.paused === true,
     lastSyncTime: status?.lastSyncTime ?? null,
+    lastManualSync: status?.lastManualSync ?? null,
+    syncing: status?.lastSyncStartTime != null,
   };
 }

@@ -26,6 +26,14 @@ const explicitEdit = z.strictObject({
   backup: z.union([z.string(), z.number(), z.boolean()]).transform(String),
 });
 
+const quiesceEdit = z.strictObject({
+  file: nonEmpty,
+  select: z.strictObject({ kind: nonEmpty, name: nonEmpty, namespace: nonEmpty.optional() }),
+  path: nonEmpty,
+  running: z.union([z.string(), z.number(), z.boolean()]).transform(String),
+  stopped: z.union([z.string(), z.number(), z.boolean()]).transform(String),
+});
+
 const service = z.strictObject({
   name: serviceName,
   namespace: serviceName,
@@ -42,6 +50,9 @@ const service = z.strictObject({
   maxReplicationAge: duration.optional(),
   replication: z.array(replication).default([]),
   edits: z.array(explicitEdit).default([]),
+  quiesce: z.array(quiesceEdit).default([]),
+  finalSyncTimeout: duration.optional(),
+  quiesceTimeout: duration.optional(),
 });
 
 const git = z.strictObject({
@@ -93,8 +104,10 @@ const defaults = z
     primaryNode: nonEmpty.optional(),
     backupNode: nonEmpty.optional(),
     maxReplicationAge: duration.default("2h"),
+    finalSyncTimeout: duration.default("30m"),
+    quiesceTimeout: duration.default("5m"),
   })
-  .default({ maxReplicationAge: "2h" });
+  .default({ maxReplicationAge: "2h", finalSyncTimeout: "30m", quiesceTimeout: "5m" });
 
 export const configSchema = z.strictObject({
   git,

@@ -4,7 +4,7 @@ import { parseDuration } from "../domain/duration.js";
 import { parseEditPath } from "../domain/edit-path.js";
 import { yamlNestingProblem } from "../domain/yaml-nesting.js";
 import { FailoverError } from "../domain/failover-error.js";
-import type { ExplicitEdit, ServiceSpec } from "../domain/service-spec.js";
+import type { ExplicitEdit, QuiesceEdit, ServiceSpec } from "../domain/service-spec.js";
 import type { AppConfig } from "./app-config.js";
 import { resolveAutomation } from "./automation-settings.js";
 import { branchNameProblem } from "./branch-name.js";
@@ -150,6 +150,16 @@ function resolveService(raw: RawConfig, s: RawService, at: string, errors: strin
         backup: e.backup,
       });
   });
+  const quiesce: QuiesceEdit[] = [];
+  s.quiesce.forEach((q, j) => {
+    const problem = repoPathProblem(q.file);
+    if (problem) errors.push(`${at}.quiesce[${j}].file: ${problem}`);
+    if (q.running === q.stopped)
+      errors.push(`${at}.quiesce[${j}]: running and stopped are both "${q.running}"`);
+    const path = parseEditPath(q.path);
+    if (typeof path === "string") errors.push(`${at}.quiesce[${j}].path: ${path}`);
+    else quiesce.push({ ...q, path, pathText: q.path });
+  });
   const seen = new Set<string>();
   s.replication.forEach((r, j) => {
     const key = `${r.kind}/${r.name}`;
@@ -167,6 +177,9 @@ function resolveService(raw: RawConfig, s: RawService, at: string, errors: strin
     maxReplicationAgeSeconds: parseDuration(s.maxReplicationAge ?? raw.defaults.maxReplicationAge) ?? 7200,
     replication: s.replication,
     edits,
+    quiesce,
+    finalSyncTimeoutSeconds: parseDuration(s.finalSyncTimeout ?? raw.defaults.finalSyncTimeout) ?? 1800,
+    quiesceTimeoutSeconds: parseDuration(s.quiesceTimeout ?? raw.defaults.quiesceTimeout) ?? 300,
   };
 }
 

@@ -5,6 +5,8 @@ export interface PodView {
   phase: string;
   ready: boolean;
   terminating: boolean;
+  /** When the pod became Ready (its Ready condition's last transition), if known. */
+  readySince?: string | null;
 }
 
 export interface NodeView {
@@ -16,12 +18,18 @@ export interface NodeView {
 export interface ReplicationView {
   paused: boolean;
   lastSyncTime: string | null;
+  /** `status.lastManualSync`: the manual trigger the last completed sync answered (SPEC §5.1). */
+  lastManualSync?: string | null;
+  /** A sync is running (`status.lastSyncStartTime` is set). */
+  syncing?: boolean;
 }
 
 export interface FluxOwnerView {
   namespace: string;
   name: string;
   suspended: boolean;
+  /** `status.lastAppliedRevision` (`<branch>@sha1:<sha>`), if Flux reported one. */
+  lastAppliedRevision?: string | null;
 }
 
 export interface LiveView {

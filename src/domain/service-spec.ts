@@ -30,6 +30,19 @@ export interface ExplicitEdit {
   backup: string;
 }
 
+/**
+ * One `quiesce` entry (SPEC §5.1): a scalar that stops the app when set to `stopped` (e.g. a
+ * HelmRelease's replica count), in the shape of `edits`.
+ */
+export interface QuiesceEdit {
+  file: string;
+  select: { kind: string; name: string; namespace?: string | undefined };
+  path: PathSegment[];
+  pathText: string;
+  running: string;
+  stopped: string;
+}
+
 export interface ServiceSpec {
   name: string;
   namespace: string;
@@ -41,6 +54,11 @@ export interface ServiceSpec {
   maxReplicationAgeSeconds: number;
   replication: ReplicationRef[];
   edits: ExplicitEdit[];
+  /** How a planned move stops the app; empty: the workload's `spec.replicas` (Deployment/StatefulSet). */
+  quiesce: QuiesceEdit[];
+  /** Planned moves: how long the final sync may take, and the app to stop (or start again). */
+  finalSyncTimeoutSeconds: number;
+  quiesceTimeoutSeconds: number;
 }
 
 export function targetRoleOf(action: "promote" | "demote"): TargetRole {

@@ -4,11 +4,15 @@ import { nodeOfRole } from "./service-spec.js";
 import type { ServiceAnalysis } from "./service-analysis.js";
 import { readRole } from "./read-role.js";
 
-export interface Splice {
+/** Replace the characters `[start, end)` of `file` with `text` (an insertion when start === end). */
+export interface TextEdit {
   file: string;
   start: number;
   end: number;
   text: string;
+}
+
+export interface Splice extends TextEdit {
   reference: Reference;
 }
 
@@ -50,6 +54,6 @@ export function planSwitch(spec: ServiceSpec, analysis: ServiceAnalysis, to: Tar
   };
 }
 
-export function filesChanged(splices: readonly Splice[]): string[] {
+export function filesChanged(splices: readonly TextEdit[]): string[] {
   return [...new Set(splices.map((s) => s.file))].sort();
 }

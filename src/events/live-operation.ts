@@ -1,9 +1,10 @@
+import type { OperationDetail } from "../domain/operation-detail.js";
 import type { Operation, Progress } from "../operations/operation-types.js";
 
 /** A step of an operation (SPEC §5.2). An emergency promote/demote/evacuate has one: `switch`. */
 export interface OperationStep {
   name: "quiesce" | "final-sync" | "switch" | "rollback";
-  state: "pending" | "running" | "succeeded" | "failed";
+  state: "pending" | "running" | "succeeded" | "failed" | "skipped";
   startedAt: string | null;
   finishedAt: string | null;
   commit: string | null;
@@ -112,5 +113,26 @@ export function finishedOperation(
     ),
     error: failed ? outcome.error : null,
     forced: failed ? false : outcome.forced,
+  };
+}
+
+/**
+ * A planned move (SPEC §5.1) as its `operation` event carries it. Who asked and why live in the
+ * step commits' trailers, not in the Operation object; the timeline reads them from the history.
+ */
+export function operationFromDetail(op: OperationDetail): LiveOperation {
+  return {
+    id: op.id,
+    action: op.action,
+    services: op.services,
+    finalSync: op.finalSync,
+    state: op.state,
+    step: op.step,
+    steps: op.steps.map((s) => ({ ...s })),
+    progress: op.progress,
+    error: op.error,
+    actor: "",
+    reason: null,
+    forced: false,
   };
 }

@@ -13,6 +13,14 @@ export interface HistoryCommit {
 
 export const actionTrailer = "Failover-Action";
 
+/**
+ * The operation a commit belongs to: its `Failover-Operation` trailer; a one-commit operation
+ * written without one is identified by its request id.
+ */
+export function operationIdOf(commit: HistoryCommit): string | undefined {
+  return commit.trailers["Failover-Operation"]?.[0] ?? commit.trailers["Failover-Request-Id"]?.[0];
+}
+
 const fieldSeparator = "%x00";
 const recordSeparator = "%x1e";
 

@@ -37,6 +37,8 @@ const cloneDirName = "repo";
 const cloningPrefix = "repo.cloning-";
 // Failures that say nothing about the clone itself; re-cloning would not help.
 const remoteProblems = new Set(["GIT_UNREACHABLE", "GIT_AUTH", "GIT_HOST_KEY", "GIT_REPO_NOT_FOUND"]);
+// A full SHA-1 or SHA-256 object name: never an option, a ref name or a revision expression.
+const fullSha = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
  * The persistent working clone of the GitOps repository. Its git commands never overlap (each
@@ -122,10 +124,19 @@ export class WorkingClone {
     });
   }
 
-  /** Writes exactly these files, commits exactly them as the configured identity; returns the sha. */
-  commit(files: ReadonlyMap<string, string>, message: string): Promise<string> {
+  /**
+   * Writes exactly these files, commits exactly them as the configured identity; returns the sha.
+   * With `allowEmpty`, a commit that changes nothing records a step whose work was already done.
+   */
+  commit(
+    files: ReadonlyMap<string, string>,
+    message: string,
+    options: { allowEmpty?: boolean } = {},
+  ): Promise<string> {
     return this.#exclusive("commit", async () => {
-      if (files.size === 0) throw new FailoverError("INTERNAL", "commit() needs at least one file");
+      const allowEmpty = options.allowEmpty === true;
+      if (files.size === 0 && !allowEmpty)
+        throw new FailoverError("INTERNAL", "commit() needs at least one file");
       // The same decision as for reading: a file the plan could read is a file it may write.
       for (const [path, content] of files) {
         const real = await resolveManagedFile(this.directory, path);
@@ -135,11 +146,11 @@ export class WorkingClone {
       }
       const paths = [...files.keys()];
       // Literal pathspecs: a file name like ":(glob)*" must mean that file, not a pattern.
-      await this.#git(["--literal-pathspecs", "add", "--", ...paths]);
+      if (paths.length > 0) await this.#git(["--literal-pathspecs", "add", "--", ...paths]);
       const staged = await this.#git(["--literal-pathspecs", "diff", "--cached", "--quiet", "--", ...paths], {
         okExitCodes: [1],
       });
-      if (staged.exitCode === 0)
+      if (staged.exitCode === 0 && !allowEmpty)
         throw new FailoverError("GIT_FAILED", "Nothing to commit: the files already have this content", {
           details: { paths },
         });
@@ -159,6 +170,7 @@ export class WorkingClone {
           "--quiet",
           "--no-verify",
           "--cleanup=whitespace",
+          ...(allowEmpty ? ["--allow-empty"] : []),
           ...(signingKey === undefined ? [] : ["-S"]),
           "-F",
           "-",
@@ -251,12 +263,50 @@ export class WorkingClone {
     );
   }
 
+  /**
+   * A repo-relative file as it was at `rev` (e.g. before an operation's first commit), or
+   * undefined when it did not exist there. Managed files are never symlinks (resolveManagedFile
+   * refuses them), so the configured path is the path in the commit.
+   */
+  readFileAt(rev: string, path: string): Promise<string | undefined> {
+    return this.#exclusive("show", async () => {
+      const shown = await this.#git(["cat-file", "-p", `${rev}:${path}`], { okExitCodes: [128] });
+      return shown.exitCode === 0 ? shown.stdout : undefined;
+    });
+  }
+
+  /** Shas of `sha` and every commit after it on origin/<branch> (for "Flux applied this or later"). */
+  commitsSince(sha: string): Promise<string[]> {
+    return this.#exclusive("rev-list", async () => {
+      const { stdout } = await this.#git(["rev-list", "--end-of-options", `${sha}..${this.#remoteRef}`]);
+      return [sha, ...stdout.split("\n").filter((l) => l !== "")];
+    });
+  }
+
   /** The committer time (strict ISO 8601) of a commit, e.g. a promote commit for `reverse-synced`. */
   commitTime(rev: string): Promise<string> {
     return this.#reading("log", async () => {
       const { stdout } = await this.#git(["log", "-1", "--format=%cI", "--end-of-options", rev]);
       return stdout.trim();
     });
+  }
+
+  /**
+   * Whether commit `ancestor` is `descendant` or one of its ancestors (`git merge-base
+   * --is-ancestor`); undefined while the clone lacks either commit (not fetched yet) or is being
+   * re-cloned. Read-only on the object store, so it runs beside the queued operations instead of
+   * waiting behind a push with its retries.
+   */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean | undefined> {
+    if (!fullSha.test(ancestor) || !fullSha.test(descendant)) return undefined;
+    try {
+      const { exitCode } = await this.#git(["merge-base", "--is-ancestor", ancestor, descendant], {
+        okExitCodes: [1],
+      });
+      return exitCode === 0;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The sha HEAD points at. */

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { operationDetailSchema } from "./operations-schemas.js";
 import {
   evacuateResultSchema,
   healthSchema,
@@ -21,15 +22,19 @@ const problemDescriptions: Record<number, string> = {
   403: "The token's role is too low (operator required).",
   404: "Unknown service or node.",
   405: "Wrong method for this path.",
-  409: "Preflight refused (`checks`); retry with `force=true` to override forceable checks.",
+  409:
+    "Preflight refused (`checks`; `force=true` overrides forceable checks); or (`code` says which) a planned move " +
+    "without a cluster, a planned move of the service already running, an operation past its switch.",
   413: "Body over 64 KiB.",
   415: "A POST body that is not application/json.",
-  422: "The service's configuration or manifests are unusable (`checks` names the file and reason).",
+  422:
+    "The service's configuration or manifests are unusable (`checks` names the file and reason); for final-sync also " +
+    "no ReplicationSource for the direction, or no way to quiesce the app (`quiesce`).",
   500: "A bug.",
   503: "Git unreachable or not answering within `git.operationTimeout`, push still rejected, the data directory full (`DISK_FULL`), or not ready yet (`retryable` says whether to retry).",
 };
 
-function problems(...statuses: number[]) {
+export function problems(...statuses: number[]) {
   return Object.fromEntries(
     statuses.map((s) => [
       s,
@@ -41,13 +46,33 @@ function problems(...statuses: number[]) {
   );
 }
 
-function ok<T extends z.ZodType>(schema: T, description: string) {
+export function ok<T extends z.ZodType>(schema: T, description: string) {
   return { 200: { description, content: { "application/json": { schema } } } };
 }
 
-const security = [{ bearer: [] }];
+export const security = [{ bearer: [] }];
 // Reads need a token only when auth.readRequiresToken is set: the token is optional.
 export const readSecurity: Record<string, string[]>[] = [{ bearer: [] }, {}];
+// With final-sync and wait=true the 200 carries the ended operation instead of the result.
+function okOrOperation<T extends z.ZodType>(schema: T, description: string) {
+  return {
+    200: {
+      description: `${description} With final-sync=true and wait=true: the operation once it ended.`,
+      content: { "application/json": { schema: z.union([schema, operationDetailSchema]) } },
+    },
+  };
+}
+
+// A planned move (final-sync=true) answers 202 with the operation it started.
+const accepted = {
+  202: {
+    description:
+      "final-sync=true: the planned move started; `Location` is its `/api/operations/{id}` (with wait=true: 200 once it ended).",
+    headers: { Location: { description: "/api/operations/{id}", schema: { type: "string" as const } } },
+    content: { "application/json": { schema: operationDetailSchema } },
+  },
+};
+
 const readErrors = [400, 401, 403, 404, 500, 503];
 const operationErrors = [400, 401, 403, 404, 409, 413, 415, 422, 500, 503];
 
@@ -100,11 +125,12 @@ export const promoteRoute = createRoute({
   method: "post",
   path: "/api/failover/{service}/promote",
   tags: ["operations"],
-  summary: "Promote a service to its backup (idempotent)",
+  summary: "Promote a service to its backup (idempotent); final-sync=true for a planned move",
   security,
   request: { params: serviceParams, ...operationRequest },
   responses: {
-    ...ok(operationResultSchema, "Done, planned (dry-run) or already there."),
+    ...okOrOperation(operationResultSchema, "Done, planned (dry-run) or already there."),
+    ...accepted,
     ...problems(...operationErrors),
   },
 });
@@ -113,11 +139,13 @@ export const demoteRoute = createRoute({
   method: "post",
   path: "/api/failover/{service}/demote",
   tags: ["operations"],
-  summary: "Demote a service back to its primary (idempotent)",
+  summary:
+    "Demote a service back to its primary (idempotent); final-sync=true for a failback that loses nothing",
   security,
   request: { params: serviceParams, ...operationRequest },
   responses: {
-    ...ok(operationResultSchema, "Done, planned (dry-run) or already there."),
+    ...okOrOperation(operationResultSchema, "Done, planned (dry-run) or already there."),
+    ...accepted,
     ...problems(...operationErrors),
   },
 });
@@ -139,11 +167,13 @@ export const evacuateRoute = createRoute({
   method: "post",
   path: "/api/nodes/{node}/evacuate",
   tags: ["operations"],
-  summary: "Promote every primary of a node, in one commit (best effort)",
+  summary:
+    "Promote every primary of a node, in one commit (best effort); final-sync=true: one commit per step",
   security,
   request: { params: nodeParams, ...operationRequest },
   responses: {
-    ...ok(evacuateResultSchema, "What was promoted and what was skipped."),
+    ...okOrOperation(evacuateResultSchema, "What was promoted and what was skipped."),
+    ...accepted,
     ...problems(...operationErrors),
   },
 });
@@ -187,6 +217,9 @@ export const knownRoutes: readonly { pattern: RegExp; methods: string[] }[] = [
   { pattern: /^\/api\/failover\/[^/]+\/demote$/, methods: ["GET", "POST"] },
   { pattern: /^\/api\/failover\/[^/]+\/history$/, methods: ["GET"] },
   { pattern: /^\/api\/nodes\/[^/]+\/evacuate$/, methods: ["POST"] },
+  { pattern: /^\/api\/operations$/, methods: ["GET"] },
+  { pattern: /^\/api\/operations\/[^/]+$/, methods: ["GET"] },
+  { pattern: /^\/api\/operations\/[^/]+\/abort$/, methods: ["POST"] },
   { pattern: /^\/api\/openapi\.json$/, methods: ["GET"] },
   { pattern: /^\/api\/events$/, methods: ["GET"] },
   { pattern: /^\/api\/dashboard$/, methods: ["GET"] },

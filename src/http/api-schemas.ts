@@ -29,6 +29,13 @@ export const operationQuery = z.object({
   dryRun: booleanFlag.optional().openapi({ description: "Alias of `dry-run`." }),
   force: booleanFlag.optional().openapi({ description: "Override failing (forceable) preflight checks." }),
   reason: z.string().max(1000).optional().openapi({ description: "Recorded in the commit." }),
+  "final-sync": booleanFlag.optional().openapi({
+    description: "A planned move: quiesce, final sync, switch (SPEC §5.1); answers 202 with the operation.",
+  }),
+  finalSync: booleanFlag.optional().openapi({ description: "Alias of `final-sync`." }),
+  wait: booleanFlag.optional().openapi({
+    description: "With final-sync: hold the answer until the operation ends (bounded by its timeouts).",
+  }),
 });
 
 /**
@@ -40,6 +47,8 @@ export const operationBody = z
     reason: z.string().max(1000).optional(),
     force: z.boolean().optional(),
     dryRun: z.boolean().optional(),
+    finalSync: z.boolean().optional(),
+    wait: z.boolean().optional(),
   })
   .openapi("OperationRequest");
 

@@ -5,6 +5,7 @@ import type { AppConfig } from "../config/app-config.js";
 import type { EventHub } from "../events/event-hub.js";
 import type { Logger } from "../log/logger.js";
 import type { FailoverOperations } from "../operations/failover-operations.js";
+import type { PlannedMoves } from "../operations/planned-moves.js";
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import type { ServiceStatus } from "../operations/service-status.js";
 import type { DashboardAssets } from "./dashboard-assets.js";
@@ -36,6 +37,11 @@ export interface AppDeps {
   events: EventHub;
   /** The built dashboard; default: read from dist/web. */
   dashboard?: DashboardAssets;
+  /** Planned moves and the operations of SPEC §5.2. */
+  planned: Pick<
+    PlannedMoves,
+    "start" | "startEvacuation" | "get" | "list" | "abort" | "untilEnded" | "observe"
+  >;
   /** Milliseconds, for request durations. */
   clock?: () => number;
   newRequestId?: () => string;

@@ -25,6 +25,7 @@ import { automationKnownRoutes, registerAutomationRoutes } from "./automation-ro
 import { registerDashboardRoutes } from "./dashboard-routes.js";
 import { registerEventsRoutes } from "./events-routes.js";
 import { dryRunOf, operationOptions } from "./operation-options.js";
+import { answerMove, registerOperationsRoutes } from "./operations-routes.js";
 import { makeProblem, problemFromError, problemResponse } from "./problem-details.js";
 import { requestContext } from "./request-context.js";
 import { strictQuery } from "./strict-query.js";
@@ -149,7 +150,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       c.get("actor"),
       c.get("requestId"),
     );
-    return c.json(await deps.operations.switchService(service, "promote", options), 200);
+    // answerMove answers 200, or 202 for a planned move: both are declared on the route.
+    return (await answerMove(
+      c,
+      deps,
+      { kind: "service", action: "promote", name: service },
+      options,
+    )) as never;
   });
 
   app.openapi(demoteRoute, async (c) => {
@@ -160,7 +167,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       c.get("actor"),
       c.get("requestId"),
     );
-    return c.json(await deps.operations.switchService(service, "demote", options), 200);
+    return (await answerMove(
+      c,
+      deps,
+      { kind: "service", action: "demote", name: service },
+      options,
+    )) as never;
   });
 
   app.openapi(historyRoute, async (c) => {
@@ -179,12 +191,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       c.get("actor"),
       c.get("requestId"),
     );
-    return c.json(await deps.operations.evacuate(node, options), 200);
+    return (await answerMove(c, deps, { kind: "node", node }, options)) as never;
   });
 
   registerAutomationRoutes(app, deps);
   registerEventsRoutes(app, deps.events);
   registerDashboardRoutes(app, deps);
+  registerOperationsRoutes(app, deps);
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const }, 200));
 

@@ -6,12 +6,17 @@ interface QueryOptions {
   dryRun?: "true" | "false" | undefined;
   force?: "true" | "false" | undefined;
   reason?: string | undefined;
+  "final-sync"?: "true" | "false" | undefined;
+  finalSync?: "true" | "false" | undefined;
+  wait?: "true" | "false" | undefined;
 }
 
 interface BodyOptions {
   reason?: string | undefined;
   force?: boolean | undefined;
   dryRun?: boolean | undefined;
+  finalSync?: boolean | undefined;
+  wait?: boolean | undefined;
 }
 
 const flag = (value: "true" | "false" | undefined): boolean | undefined =>
@@ -42,6 +47,8 @@ export function operationOptions(
     dryRun: said[0] ?? false,
     force: flag(query.force) ?? body.force ?? false,
     reason: query.reason ?? body.reason,
+    finalSync: flag(query["final-sync"]) ?? flag(query.finalSync) ?? body.finalSync ?? false,
+    wait: flag(query.wait) ?? body.wait ?? false,
     actor,
     requestId,
   };

@@ -18,6 +18,9 @@ const statusByCode: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   SERVICE_NOT_FOUND: 404,
   NODE_NOT_FOUND: 404,
   PREFLIGHT_FAILED: 409,
+  CLUSTER_REQUIRED: 409,
+  OPERATION_CONFLICT: 409,
+  OPERATION_NOT_FOUND: 404,
   MANIFEST_UNSUPPORTED: 422,
   // Transient: the remote may come back / the branch may settle, so the client should retry.
   GIT_UNREACHABLE: 503,
@@ -61,8 +64,14 @@ const titles: Partial<Record<number, string>> = {
   503: "Service unavailable",
 };
 
+// A 409 is usually a preflight refusal; these codes say what else it was.
+const titlesByCode: Partial<Record<ErrorCode, string>> = {
+  CLUSTER_REQUIRED: "Cluster required",
+  OPERATION_CONFLICT: "Conflict",
+};
+
 // Fields of FailoverError.details that are part of the public problem document.
-const publicDetails = ["checks", "errors", "skipped", "problems", "service", "node", "file"];
+const publicDetails = ["checks", "errors", "skipped", "problems", "service", "node", "file", "operation"];
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {
   return statusByCode[code] ?? 500;
@@ -99,8 +108,10 @@ export function problemFromError(error: FailoverError, requestId: string): Probl
   }
   // A 500 is a bug: its message may carry internals, so it is replaced by a generic one.
   const detail = status === 500 ? "internal error; see the server log for this request id" : error.message;
+  const problem = makeProblem(status, error.code, detail, requestId, extra);
   return {
-    ...makeProblem(status, error.code, detail, requestId, extra),
+    ...problem,
+    title: titlesByCode[error.code] ?? problem.title,
     retryable: retryableCodes.has(error.code),
   };
 }

@@ -1,4 +1,4 @@
-import type { Splice } from "../domain/switch-plan.js";
+import type { TextEdit } from "../domain/switch-plan.js";
 
 /**
  * Applies splices to file contents, changing only the spliced ranges. Splices of one file must
@@ -6,9 +6,9 @@ import type { Splice } from "../domain/switch-plan.js";
  */
 export function applySplices(
   files: ReadonlyMap<string, string | undefined>,
-  splices: readonly Splice[],
+  splices: readonly TextEdit[],
 ): Map<string, string> {
-  const byFile = new Map<string, Splice[]>();
+  const byFile = new Map<string, TextEdit[]>();
   for (const s of splices) byFile.set(s.file, [...(byFile.get(s.file) ?? []), s]);
   const out = new Map<string, string>();
   for (const [file, list] of byFile) {

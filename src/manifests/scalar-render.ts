@@ -10,6 +10,25 @@ function safeAsPlain(value: string): boolean {
   }
 }
 
+/** A value for a key written anew: plain when YAML reads it back as the same string, else double-quoted. */
+export function renderNewScalar(value: string): string {
+  return safeAsPlain(value) ? value : JSON.stringify(value);
+}
+
+/**
+ * Whether `value` may replace a plain scalar as plain text because both read as the same kind of
+ * YAML value (a replica count `1` → `0` stays a number, not the string "0").
+ */
+export function sameYamlType(node: Scalar, value: string): boolean {
+  if (node.type !== "PLAIN" || /[\n\r#]|: /.test(value)) return false;
+  try {
+    const parsed: unknown = parse(value);
+    return parsed !== null && typeof parsed !== "object" && typeof parsed === typeof node.value;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The replacement text for a scalar's source range, keeping its quoting style. Returns undefined
  * for block scalars, which are not rewritten.

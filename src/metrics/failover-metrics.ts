@@ -25,6 +25,8 @@ export interface FailoverMetrics {
   timeToRunning: Histogram;
   /** Open `GET /api/events` streams (set by the event hub). */
   eventsClients: Gauge;
+  /** `failover_final_sync_seconds`: trigger commit → the sync that answered it (SPEC §5.1). */
+  finalSync: Histogram;
   /** Feeds the metrics from FailoverOperations' events. */
   observer: OperationObserver;
 }
@@ -107,6 +109,12 @@ export function createMetrics(): FailoverMetrics {
     help: "Open GET /api/events (Server-Sent Events) streams.",
     registers,
   });
+  const finalSync = new Histogram({
+    name: "failover_final_sync_seconds",
+    help: "Planned moves: time from the final-sync trigger's commit to the VolSync sync that answered it (lastManualSync).",
+    buckets: [5, 15, 30, 60, 120, 300, 600, 1200, 1800],
+    registers,
+  });
   const observer: OperationObserver = {
     operationFinished(action, services, result, seconds, dryRun) {
       if (dryRun) {
@@ -118,6 +126,14 @@ export function createMetrics(): FailoverMetrics {
     },
     pushAttempt(result) {
       pushAttempts.inc({ result });
+    },
+    plannedMoveEnded(op) {
+      const result = op.state === "succeeded" ? "success" : op.state === "aborted" ? "aborted" : "error";
+      for (const service of op.services) operations.inc({ service, action: op.action, result });
+      const started = op.steps[0]?.startedAt;
+      const ended = op.steps.findLast((s) => s.finishedAt !== null)?.finishedAt;
+      if (started && ended)
+        operationDuration.observe({ action: op.action }, (Date.parse(ended) - Date.parse(started)) / 1000);
     },
     snapshotRefreshed(snapshot) {
       // Reset so services removed from the configuration disappear from the scrape.
@@ -144,6 +160,7 @@ export function createMetrics(): FailoverMetrics {
     automationDecisions,
     timeToRunning,
     eventsClients,
+    finalSync,
     observer,
   };
 }

@@ -1,28 +1,23 @@
 import type { AppConfig } from "../config/app-config.js";
+import type { OperationDetail } from "../domain/operation-detail.js";
 import { FailoverError, isFailoverError } from "../domain/failover-error.js";
 import type { LiveView } from "../domain/live-state.js";
 import type { Splice } from "../domain/switch-plan.js";
 import type { Logger } from "../log/logger.js";
 import { applySplices } from "../manifests/apply-splices.js";
-import { unifiedDiff } from "../manifests/unified-diff.js";
 import { commitMessage, sanitizeActor, sanitizeReason } from "./commit-message.js";
 import { operationFromCommit } from "./history.js";
-import type {
-  EvacuateResult,
-  Operation,
-  OperationOptions,
-  OperationResult,
-  PushInfo,
-} from "./operation-types.js";
-import { describeFailing, planService, type PlannedService } from "./plan-service.js";
+import type { EvacuateResult, Operation, OperationOptions, OperationResult } from "./operation-types.js";
+import { describeFailing, lastPromoteOf, planService, type PlannedService } from "./plan-service.js";
 import { planEvacuation } from "./plan-evacuation.js";
-import { analyse, readSnapshot, type RepoSnapshot } from "./repo-snapshot.js";
+import { analyse, type RepoSnapshot } from "./repo-snapshot.js";
 import type { Repository } from "./repository.js";
-import { SerialQueue } from "./serial-queue.js";
-import { operationDeadline } from "./operation-deadline.js";
-import { filesOf } from "../manifests/scan-service.js";
+import { openPlannedMoves } from "./open-moves.js";
+import { RepoSession, type SessionObserver } from "./repo-session.js";
 
-export interface OperationObserver {
+export interface OperationObserver extends SessionObserver {
+  /** A planned move ended (counted once, by the replica that drove it). */
+  plannedMoveEnded?(operation: OperationDetail): void;
   operationFinished?(
     action: string,
     services: string[],
@@ -30,13 +25,6 @@ export interface OperationObserver {
     seconds: number,
     dryRun: boolean,
   ): void;
-  pushAttempt?(result: "pushed" | "rejected" | "error"): void;
-  snapshotRefreshed?(snapshot: RepoSnapshot): void;
-  /** A fetch or push just succeeded, and its snapshot is published: the remote is usable. */
-  remoteReached?(snapshot: RepoSnapshot): void;
-  /** A fetch (periodic or at the start of an operation) failed: the remote is not usable now. */
-  syncFailed?(error: unknown): void;
-  pushed?(info: PushInfo): void;
 }
 
 export interface FailoverOperationsDeps {
@@ -62,8 +50,7 @@ interface Committable {
  */
 export class FailoverOperations {
   readonly #deps: Required<Omit<FailoverOperationsDeps, "observer">> & { observer: OperationObserver };
-  readonly #queue = new SerialQueue();
-  #snapshot: RepoSnapshot | undefined;
+  readonly #session: RepoSession;
 
   constructor(deps: FailoverOperationsDeps) {
     this.#deps = {
@@ -74,47 +61,53 @@ export class FailoverOperations {
       random: Math.random,
       ...deps,
     };
+    this.#session = new RepoSession({
+      repo: this.#deps.repo,
+      config: this.#deps.config,
+      logger: this.#deps.logger,
+      observer: this.#deps.observer,
+      now: this.#deps.now,
+      sleep: this.#deps.sleep,
+      random: this.#deps.random,
+    });
+  }
+
+  /** The working clone and its write loop, shared with the planned moves. */
+  get session(): RepoSession {
+    return this.#session;
   }
 
   /** The last analysed state of the repository (what read requests answer from). */
   get snapshot(): RepoSnapshot | undefined {
-    return this.#snapshot;
+    return this.#session.snapshot;
   }
 
   get busy(): boolean {
-    return this.#queue.pending > 0;
+    return this.#session.busy;
   }
 
   idle(): Promise<void> {
-    return this.#queue.idle();
+    return this.#session.idle();
   }
 
   /** Fetches and re-reads the repository. Queued behind any running operation. */
   refresh(): Promise<RepoSnapshot> {
-    return this.#queue.run(() => this.#sync().finally(() => this.#deps.repo.release()));
+    return this.#session.refresh();
   }
 
   /** Re-analyses the current snapshot under a new configuration, without touching Git. */
-  async reconfigure(): Promise<void> {
-    await this.#queue.run(async () => {
-      const config = this.#deps.config();
-      const previous = this.#snapshot;
-      if (!previous) return;
-      const missing = config.services.some((s) => filesOf(s).some((f) => !previous.files.has(f)));
-      if (missing) await this.#sync();
-      else
-        this.#publish({
-          ...previous,
-          config,
-          services: analyse(config, previous.files, previous.readErrors),
-        });
-    });
+  reconfigure(): Promise<void> {
+    return this.#session.reconfigure();
   }
 
   async history(service: string, limit: number): Promise<Operation[]> {
     this.#requireService(service);
-    const commits = await this.#deps.repo.log({ limit, service });
-    return commits.map(operationFromCommit).filter((o): o is Operation => o !== undefined);
+    // Step commits of a planned move before its switch are not role changes: /operations shows them.
+    const commits = await this.#deps.repo.log({ limit: limit * 4, service });
+    return commits
+      .map(operationFromCommit)
+      .filter((o): o is Operation => o !== undefined)
+      .slice(0, limit);
   }
 
   async switchService(
@@ -126,8 +119,24 @@ export class FailoverOperations {
     return this.#run(action, [name], options, (snapshot) => {
       const state = snapshot.services.get(name);
       if (!state) throw new FailoverError("SERVICE_NOT_FOUND", `unknown service "${name}"`);
-      const lastPromoteAt = action === "demote" ? lastPromote(snapshot, name) : null;
-      const planned = planService(state, action, this.#deps.live(), this.#deps.now(), lastPromoteAt);
+      const running = options.dryRun === true ? undefined : openPlannedMoves(snapshot).get(name);
+      if (running !== undefined) {
+        throw new FailoverError(
+          "OPERATION_CONFLICT",
+          `${name}: planned move ${running} is still running and has scaled the app down; abort it first ` +
+            `(POST /api/operations/${running}/abort), or wait for it to end`,
+          { details: { service: name, operation: running } },
+        );
+      }
+      const lastPromoteAt = action === "demote" ? lastPromoteOf(snapshot, name) : null;
+      const planned = planService(
+        state,
+        action,
+        this.#deps.live(),
+        this.#deps.now(),
+        lastPromoteAt,
+        options.finalSync === true,
+      );
       if (planned.refused) {
         throw new FailoverError(
           "MANIFEST_UNSUPPORTED",
@@ -177,15 +186,25 @@ export class FailoverOperations {
       .filter((s) => s.primaryNode === node && (options.only?.includes(s.name) ?? true))
       .map((s) => s.name);
     return this.#run("evacuate", names, options, (snapshot) => {
+      // A service in the middle of a planned move is left to it (abort it to move it now).
+      const open = openPlannedMoves(snapshot);
+      const busy = names.filter((n) => open.has(n));
       const { included, skipped, checks, refusedAny, failedAny } = planEvacuation(
         snapshot,
-        names,
+        names.filter((n) => !open.has(n)),
         this.#deps.live(),
         this.#deps.now(),
         options.force === true,
+        options.finalSync === true,
       );
-      if (included.length === 0 && (refusedAny || failedAny)) {
-        const code = failedAny ? "PREFLIGHT_FAILED" : "MANIFEST_UNSUPPORTED";
+      for (const n of busy)
+        skipped.push({ name: n, reason: `planned move ${open.get(n) ?? ""} is still running` });
+      if (included.length === 0 && (refusedAny || failedAny || busy.length > 0)) {
+        const code = failedAny
+          ? "PREFLIGHT_FAILED"
+          : refusedAny
+            ? "MANIFEST_UNSUPPORTED"
+            : "OPERATION_CONFLICT";
         throw new FailoverError(
           code,
           `evacuate ${node}: nothing could be promoted: ${skipped.map((s) => `${s.name}: ${s.reason}`).join("; ")}`,
@@ -220,25 +239,9 @@ export class FailoverOperations {
     }
   }
 
-  async #sync(signal?: AbortSignal): Promise<RepoSnapshot> {
-    const { head } = await this.#deps.repo.sync({ signal }).catch((error: unknown) => {
-      this.#deps.observer.syncFailed?.(error);
-      throw error;
-    });
-    const snapshot = await readSnapshot(this.#deps.repo, this.#deps.config(), head, this.#deps.now());
-    this.#publish(snapshot);
-    this.#deps.observer.remoteReached?.(snapshot);
-    return snapshot;
-  }
-
-  #publish(snapshot: RepoSnapshot): void {
-    this.#snapshot = snapshot;
-    this.#deps.observer.snapshotRefreshed?.(snapshot);
-  }
-
   /**
-   * The shared plan → commit → push loop. `plan` runs against each fresh tree, so a retry after
-   * a rejected push sees (and respects) what the other writer did.
+   * A promote, demote or evacuate through the session's write loop: plan (with its start line
+   * logged after each fetch), verify the edited files, commit, push.
    */
   #run<R extends { changed: boolean }>(
     action: string,
@@ -260,37 +263,23 @@ export class FailoverOperations {
         (this.#deps.now().getTime() - started) / 1000,
         options.dryRun === true,
       );
-    // A dry-run plans from the last fetched snapshot, which is immutable: it needs neither Git nor
-    // the queue, so it never waits behind a write. A real operation fetches first, under a deadline.
-    const cached = options.dryRun === true ? this.#snapshot : undefined;
-    const deadline = cached
-      ? undefined
-      : operationDeadline(this.#deps.config().git.operationTimeoutSeconds, this.#deps.repo.remote);
-    const signal = deadline?.signal;
-    let ran = false;
-    const work = async () => {
-      ran = true;
-      try {
-        const retries = this.#deps.config().git.pushRetries;
-        for (let attempt = 0; ; attempt++) {
-          const snapshot = cached ?? (await this.#sync(signal));
+    const dryRun = options.dryRun === true;
+    return this.#session
+      .step(
+        // Dry-run plans from the last fetched tree (fast); a real operation always fetches first.
+        { requestId: options.requestId, action, services, fromSnapshot: dryRun },
+        (snapshot, attempt) => {
           const planned = plan(snapshot);
           const { splices } = planned.committable;
-          if (options.dryRun !== true && (action !== "evacuate" || attempt === 0)) {
+          if (!dryRun && (action !== "evacuate" || attempt === 0)) {
             log.info(startLine(action, splices.length > 0), { attempt, revision: snapshot.revision });
           }
           const changed = applySplices(snapshot.files, splices);
-          const files = [...changed.keys()].sort();
-          const diff = files
-            .map((f) => unifiedDiff(f, snapshot.files.get(f) ?? "", changed.get(f) ?? ""))
-            .join("");
           this.#verify(snapshot, changed, planned.committable);
-          if (options.dryRun === true || splices.length === 0) {
-            finish(splices.length === 0 ? "noop" : "success");
-            return planned.build(diff, files, null);
-          }
-          for (const s of splices) {
-            if (s.reference.kind === "claim") {
+          const commitNow = !dryRun && splices.length > 0;
+          if (commitNow) {
+            for (const s of splices) {
+              if (s.reference.kind !== "claim") continue;
               log.info("Updated volume", {
                 file: s.file,
                 line: s.reference.line,
@@ -299,85 +288,37 @@ export class FailoverOperations {
               });
             }
           }
-          const message = commitMessage({
-            action: action as "promote",
-            services: planned.committable.services.map((p) => p.spec.name),
-            node: planned.node,
-            actor: sanitizeActor(options.actor),
-            reason: sanitizeReason(options.reason, `requested by ${sanitizeActor(options.actor)}`),
-            requestId: options.requestId,
-            forced: planned.committable.forced,
-          });
-          const sha = await this.#deps.repo.commit(changed, message);
-          const outcome = await this.#deps.repo.push({ signal }).catch(async (error: unknown) => {
-            this.#deps.observer.pushAttempt?.("error");
-            await this.#deps.repo.resetToRemote().catch(() => undefined);
-            throw error;
-          });
-          this.#deps.observer.pushAttempt?.(outcome);
-          if (outcome === "pushed") {
-            const targetNode = planned.committable.services[0]?.plan.node ?? planned.node;
-            this.#deps.observer.pushed?.({
-              commit: sha,
-              files,
+          return {
+            changed,
+            message: commitNow
+              ? commitMessage({
+                  action: action as "promote",
+                  services: planned.committable.services.map((p) => p.spec.name),
+                  node: planned.node,
+                  actor: sanitizeActor(options.actor),
+                  reason: sanitizeReason(options.reason, `requested by ${sanitizeActor(options.actor)}`),
+                  requestId: options.requestId,
+                  forced: planned.committable.forced,
+                })
+              : null,
+            pushed: {
               services: planned.committable.services.map((p) => p.spec.name),
-              at: this.#deps.now(),
-              targetNode,
+              targetNode: planned.committable.services[0]?.plan.node ?? planned.node,
               action,
-            });
-            // The push made the remote equal to HEAD: re-read the tree without another fetch.
-            await readSnapshot(this.#deps.repo, this.#deps.config(), sha, this.#deps.now())
-              .then((next) => {
-                this.#publish(next);
-                this.#deps.observer.remoteReached?.(next);
-              })
-              .catch((error: unknown) => log.warn("Refresh after push failed", { error }));
-            finish("success");
-            return planned.build(diff, files, sha);
-          }
-          await this.#deps.repo.resetToRemote();
-          if (attempt >= retries) {
-            throw new FailoverError(
-              "GIT_PUSH_REJECTED",
-              `push to ${this.#deps.repo.remote} still rejected after ${retries + 1} attempts: the branch keeps moving`,
-              {
-                retryable: true,
-              },
-            );
-          }
-          const delay = Math.min(2000, 50 * 2 ** attempt) * (0.5 + this.#deps.random());
-          log.info("Push rejected; planning again from the new tree", {
-            attempt,
-            delayMs: Math.round(delay),
-          });
-          await this.#deps.sleep(delay);
-        }
-      } catch (error) {
+            },
+            build: ({ commit, diff, files }) => {
+              finish(splices.length === 0 ? "noop" : "success");
+              return planned.build(diff, files, commit);
+            },
+          };
+        },
+      )
+      .catch((error: unknown) => {
         const refused =
           isFailoverError(error) && ["PREFLIGHT_FAILED", "MANIFEST_UNSUPPORTED"].includes(error.code);
         finish(refused ? "refused" : "error");
-        if (isFailoverError(error) && error.code.startsWith("GIT_")) {
-          log.error("Git operation failed", {
-            code: error.code,
-            reason: error.message,
-            retryable: error.retryable,
-          });
-        }
         throw error;
-      } finally {
-        deadline?.clear();
-        if (!cached) await this.#deps.repo.release().catch(() => undefined);
-      }
-    };
-    if (cached) return work();
-    return this.#queue.run(work, signal).catch((error: unknown) => {
-      // The deadline passed while waiting for the operation before it: it never started.
-      if (!ran) {
-        deadline?.clear();
-        finish("error");
-      }
-      throw error;
-    });
+      });
   }
 
   /** Safety net: the edited files must parse and read as the target role before anything is committed. */
@@ -420,11 +361,4 @@ function startLine(action: string, changes: boolean): string {
       : `Nothing to do: already on the ${action === "promote" ? "backup" : "primary"}`;
   }
   return action === "demote" ? "Starting failback to primary" : "Starting backup failover";
-}
-
-function lastPromote(snapshot: RepoSnapshot, service: string): Date | null {
-  const op = snapshot.history.find(
-    (o) => o.services.includes(service) && (o.action === "promote" || o.action === "evacuate"),
-  );
-  return op ? new Date(op.at) : null;
 }

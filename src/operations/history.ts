@@ -3,11 +3,17 @@ import type { Operation } from "./operation-types.js";
 
 const actions = new Set(["promote", "demote", "evacuate"]);
 
-/** An Operation read back from a commit's trailers; undefined for commits that are not ours. */
+/**
+ * An Operation (a role change) read back from a commit's trailers; undefined for commits that are
+ * not ours, and for the steps of a planned move that change no role (quiesce, final sync,
+ * rollback): history lists its switch commit, /api/operations every step.
+ */
 export function operationFromCommit(commit: HistoryCommit): Operation | undefined {
   const t = commit.trailers;
   const action = t["Failover-Action"]?.[0];
   if (action === undefined || !actions.has(action)) return undefined;
+  const step = t["Failover-Step"]?.[0];
+  if (step !== undefined && step !== "switch") return undefined;
   return {
     commit: commit.sha,
     action: action as Operation["action"],

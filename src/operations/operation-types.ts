@@ -71,6 +71,10 @@ export interface EvacuateResult {
 export interface OperationOptions {
   dryRun?: boolean;
   force?: boolean;
+  /** A planned move (SPEC §5.1): quiesce, final sync, switch. */
+  finalSync?: boolean;
+  /** Planned moves: hold the answer until the operation ends. */
+  wait?: boolean;
   reason?: string | undefined;
   actor: string;
   requestId: string;

@@ -2,6 +2,7 @@ import type { Check } from "../domain/check.js";
 import type { LiveView } from "../domain/live-state.js";
 import { describeFailing, planService, type PlannedService } from "./plan-service.js";
 import type { RepoSnapshot } from "./repo-snapshot.js";
+import { plannedMoveProblem } from "./planned-move-problem.js";
 
 export interface EvacuationPlan {
   included: PlannedService[];
@@ -21,12 +22,13 @@ export function planEvacuation(
   live: LiveView | null,
   now: Date,
   force: boolean,
+  finalSync = false,
 ): EvacuationPlan {
   const plan: EvacuationPlan = { included: [], skipped: [], checks: {}, refusedAny: false, failedAny: false };
   for (const name of names) {
     const state = snapshot.services.get(name);
     if (!state) continue;
-    const planned = planService(state, "promote", live, now, null);
+    const planned = planService(state, "promote", live, now, null, finalSync);
     plan.checks[name] = planned.checks;
     if (planned.refused) {
       plan.refusedAny = true;
@@ -41,6 +43,12 @@ export function planEvacuation(
     } else if (planned.failing.length > 0 && !force) {
       plan.failedAny = true;
       plan.skipped.push({ name, reason: `preflight failed: ${describeFailing(planned.failing)}` });
+    } else if (finalSync && plannedMoveProblem(state.spec, snapshot.files, "promote") !== null) {
+      plan.refusedAny = true;
+      plan.skipped.push({
+        name,
+        reason: `refused: ${plannedMoveProblem(state.spec, snapshot.files, "promote") ?? ""}`,
+      });
     } else plan.included.push(planned);
   }
   return plan;

@@ -1,10 +1,10 @@
 import type { Check } from "../domain/check.js";
 import type { LiveView } from "../domain/live-state.js";
-import { preflight } from "../domain/preflight.js";
+import { finalSyncChecks, preflight } from "../domain/preflight.js";
 import type { ServiceSpec } from "../domain/service-spec.js";
 import { targetRoleOf } from "../domain/service-spec.js";
 import { planSwitch, type ServicePlan } from "../domain/switch-plan.js";
-import type { ServiceState } from "./repo-snapshot.js";
+import type { RepoSnapshot, ServiceState } from "./repo-snapshot.js";
 
 export interface PlannedService {
   spec: ServiceSpec;
@@ -23,9 +23,10 @@ export function planService(
   live: LiveView | null,
   now: Date,
   lastPromoteAt: Date | null,
+  finalSync = false,
 ): PlannedService {
   const plan = planSwitch(state.spec, state.analysis, targetRoleOf(action));
-  const checks = preflight({
+  const raw = preflight({
     spec: state.spec,
     action,
     plan,
@@ -34,6 +35,7 @@ export function planService(
     now,
     lastPromoteAt,
   });
+  const checks = finalSync ? finalSyncChecks(raw) : raw;
   const refused = checks.some((c) => c.name === "config" && c.status === "fail");
   const failing = checks.filter((c) => c.status === "fail" && c.name !== "config");
   return { spec: state.spec, plan, checks, refused, failing };
@@ -41,4 +43,12 @@ export function planService(
 
 export function describeFailing(checks: readonly Check[]): string {
   return checks.map((c) => `${c.name}: ${c.detail}`).join("; ");
+}
+
+/** Commit time of the service's last promote (or evacuate), from history: for `reverse-synced`. */
+export function lastPromoteOf(snapshot: RepoSnapshot, service: string): Date | null {
+  const op = snapshot.history.find(
+    (o) => o.services.includes(service) && (o.action === "promote" || o.action === "evacuate"),
+  );
+  return op ? new Date(op.at) : null;
 }

@@ -3,7 +3,9 @@ import { isFailoverError } from "../domain/failover-error.js";
 import { readRole } from "../domain/read-role.js";
 import type { RoleReading, ServiceAnalysis } from "../domain/service-analysis.js";
 import type { ServiceSpec } from "../domain/service-spec.js";
-import { filesOf, scanService } from "../manifests/scan-service.js";
+import type { HistoryCommit } from "../git/commit-history.js";
+import { plannedMoveFilesOf } from "../manifests/scan-planned-move.js";
+import { scanService } from "../manifests/scan-service.js";
 import { operationFromCommit } from "./history.js";
 import type { Operation, ServiceSummary } from "./operation-types.js";
 import type { Repository } from "./repository.js";
@@ -26,6 +28,8 @@ export interface RepoSnapshot {
   services: ReadonlyMap<string, ServiceState>;
   /** Recent failover commits, newest first. */
   history: Operation[];
+  /** The same commits as Git recorded them (every step of a planned move), newest first. */
+  commits: HistoryCommit[];
 }
 
 export function summarize(spec: ServiceSpec, reading: RoleReading): ServiceSummary {
@@ -75,7 +79,7 @@ export async function readSnapshot(
   revision: string,
   readAt: Date,
 ): Promise<RepoSnapshot> {
-  const paths = [...new Set(config.services.flatMap(filesOf))];
+  const paths = [...new Set(config.services.flatMap(plannedMoveFilesOf))];
   const readErrors = new Map<string, string>();
   const contents = await Promise.all(
     paths.map((p) =>
@@ -98,6 +102,7 @@ export async function readSnapshot(
     readErrors,
     services: analyse(config, files, readErrors),
     history,
+    commits,
   };
 }
 

@@ -7,10 +7,18 @@ export interface Repository {
   sync(options?: { signal?: AbortSignal | undefined }): Promise<{ head: string }>;
   head(): Promise<string>;
   readFile(path: string): Promise<string | undefined>;
-  commit(files: ReadonlyMap<string, string>, message: string): Promise<string>;
+  commit(
+    files: ReadonlyMap<string, string>,
+    message: string,
+    options?: { allowEmpty?: boolean },
+  ): Promise<string>;
+  /** A file as it was at `rev`, or undefined when it did not exist there. */
+  readFileAt(rev: string, path: string): Promise<string | undefined>;
+  /** `sha` and every commit after it on the remote branch. */
+  commitsSince(sha: string): Promise<string[]>;
   push(options?: { signal?: AbortSignal | undefined }): Promise<"pushed" | "rejected">;
   resetToRemote(): Promise<void>;
-  log(options?: { limit?: number; service?: string }): Promise<HistoryCommit[]>;
+  log(options?: { limit?: number; service?: string; operation?: string }): Promise<HistoryCommit[]>;
   /** Closes connections kept open for the duration of one operation. */
   release(): Promise<void>;
 }

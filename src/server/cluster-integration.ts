@@ -7,7 +7,7 @@ import { clusterAccess } from "../cluster/kube-config.js";
 import { LeaderElection } from "../cluster/leader-election.js";
 import { leaderLeaseName, serverIdentity, serverNamespace } from "../cluster/server-identity.js";
 import { liveStatus, replicationAges, replicationStatus } from "../cluster/live-status.js";
-import { ProgressTracker } from "../cluster/progress-tracker.js";
+import { ProgressTracker, type AncestryCheck } from "../cluster/progress-tracker.js";
 import type { LiveView } from "../domain/live-state.js";
 import type { Logger } from "../log/logger.js";
 import { workloadStrategy } from "../manifests/workload-strategy.js";
@@ -30,7 +30,11 @@ export interface ClusterIntegration {
   view(): ClusterView | null;
   /** Writes Kubernetes Events (automation decisions); null without a cluster. */
   events: EventWriter | null;
+  /** Flux's GitRepository artifact revision: it moves when a commit was pushed (by any replica). */
+  sourceRevision(): string | null;
   pushed: NonNullable<OperationObserver["pushed"]>;
+  /** The working clone fetched: commits Flux applied may now be known to it. */
+  fetched(): void;
   /** Called after any watched object changed (live facts for the events stream). */
   onChange(listener: () => void): void;
   reconfigure(config: AppConfig): void;
@@ -47,6 +51,7 @@ export function startClusterIntegration(
   snapshot: () => RepoSnapshot | undefined,
   metrics: FailoverMetrics,
   logger: Logger,
+  isAncestor: AncestryCheck,
 ): ClusterIntegration {
   const access = clusterAccess(initial.cluster);
   if (!access.enabled) {
@@ -70,6 +75,7 @@ export function startClusterIntegration(
   const tracker = new ProgressTracker({
     view: watcher,
     services: () => config().services,
+    isAncestor,
     onRunning: (_service, seconds) => metrics.timeToRunning.observe(seconds),
   });
   watcher.onChange(() => tracker.observe());
@@ -104,10 +110,12 @@ export function startClusterIntegration(
       tracker.pushed(info);
       if (config().cluster.flux.reconcile) void nudge.nudge(info.files);
     },
+    fetched: () => tracker.observe(),
     onChange: (listener) => void watcher.onChange(listener),
     reconfigure: (next) =>
       watcher.reconfigure({ services: next.services, gitRepository: next.cluster.flux.gitRepository }),
     leader,
+    sourceRevision: () => watcher.gitRepository()?.artifactRevision ?? null,
     stop: async () => {
       metrics.setReplicationAges(undefined);
       await Promise.all([watcher.stop(), leader.stop()]);

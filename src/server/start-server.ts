@@ -20,7 +20,11 @@ import { assertAutomationRunnable, startAutomation } from "./automation-setup.js
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import { EventHub } from "../events/event-hub.js";
 import { LiveEvents } from "../events/live-events.js";
+import { operationFromDetail } from "../events/live-operation.js";
 import { observeOperations } from "../events/observed-operations.js";
+import { OperationDriver } from "../operations/operation-driver.js";
+import { OperationReader } from "../operations/operation-reader.js";
+import { PlannedMoves } from "../operations/planned-moves.js";
 import type { ClusterIntegration } from "./cluster-integration.js";
 import { listen } from "./listen.js";
 import { noCluster, wantsCluster } from "./no-cluster.js";
@@ -106,6 +110,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         () => operations.snapshot,
         metrics,
         logger,
+        (ancestor, descendant) => clone.isAncestor(ancestor, descendant),
       );
   const operations = new FailoverOperations({
     repo: clone,
@@ -127,6 +132,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // (A snapshot re-analysed after a config reload says nothing about the remote.)
       remoteReached: () => {
         Object.assign(readiness, { gitReachable: true, lastFetchAt: new Date(), reason: null, error: null });
+        // Commits Flux applied may be known to the working clone now (progress.fluxAppliedAt).
+        cluster.fetched();
       },
       syncFailed: (error) => {
         Object.assign(readiness, {
@@ -159,6 +166,35 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     onError: (service, error) => logger.error("Live status failed; its last one stays", { service, error }),
   });
   cluster.onChange(() => live.liveChanged());
+  const reader = new OperationReader({
+    repo: clone,
+    config: () => current.config,
+    live: () => cluster.live(),
+    progress: (service, commit) => cluster.status?.progress(service, commit) ?? null,
+    now: () => new Date(),
+  });
+  const planned = new PlannedMoves({
+    operations,
+    reader,
+    config: () => current.config,
+    live: () => cluster.live(),
+    leader: () => cluster.leader,
+    logger,
+    now: () => new Date(),
+  });
+  planned.observe({
+    finalSynced: (seconds) => metrics.finalSync.observe(seconds),
+    // Each step of a planned move reaches the dashboard as it happens (SPEC §7.1 `operation`).
+    operationChanged: (op) => live.operation(operationFromDetail(op)),
+  });
+  const driver = new OperationDriver({
+    planned,
+    operations,
+    leader: () => cluster.leader,
+    sourceRevision: () => cluster.sourceRevision(),
+    logger: logger.child({ component: "operations" }),
+    onEnded: (op) => metrics.observer.plannedMoveEnded?.(op),
+  });
   const readiness: Readiness = {
     configLoaded: true,
     gitReachable: false,
@@ -227,6 +263,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     status,
     events: hub,
     automation: automation.api,
+    planned,
   });
   const limits = { ...defaultHttpLimits, ...options.httpLimits };
   let server: ServerType;
@@ -246,6 +283,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`;
   logger.info(`Listening on ${url}`);
   void refresh().finally(scheduleRefresh);
+  // Planned moves are driven only with a cluster (they need it to observe each step).
+  if (cluster.leader !== null) driver.start();
 
   return {
     url,
@@ -253,6 +292,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     async close() {
       clearTimeout(refreshTimer);
+      await driver.stop();
       for (const w of watches) w.close();
       live.close();
       hub.close(); // open event streams would hold server.close() forever

@@ -21,6 +21,7 @@ function snapshotWith(backup: string[]): RepoSnapshot {
     readErrors: new Map(),
     services,
     history: [],
+    commits: [],
   };
 }
 

@@ -42,7 +42,7 @@ describe("node watcher: w1 dies, nobody calls, w1 is evacuated", () => {
       namespace: ns,
       services: [{ name: app, namespace: ns, dir }],
       repoFiles: rollingUpdate(appFiles(dir, app, "ghcr.io/home-operations/sonarr:4.0.15.2940", ns)),
-      kustomization: { name: app, path: dir },
+      kustomizations: [{ name: app, path: dir, targetNamespace: ns }],
       automation: { enabled: true, nodeWatcher: { notReadyFor: `${notReadyForSeconds}s` } },
     });
     await waitFor(
@@ -124,7 +124,7 @@ describe("node watcher: w1 dies, nobody calls, w1 is evacuated", () => {
     );
     expect(events.find((e) => e.reason === "AutomationActed")?.note).toContain(commits[0]!.sha.slice(0, 12));
 
-    await story.flux.waitForApplied(commits[0]!.sha, 60_000);
+    await story.flux.observer.waitFor("Kustomization", app, commits[0]!.sha, 60_000);
     const tApplied = Date.now();
     const running = await waitFor("sonarr Ready on w2", pods, readyOn(backupNode), 120_000, 250);
     const tRunning = Date.now();

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { clusterAccess, serviceAccountTokenPath } from "../../src/cluster/kube-config.js";
 import { fluxOwnersOf } from "../../src/cluster/flux-owners.js";
-import { normalisePath, revisionSha, type KustomizationRecord } from "../../src/cluster/flux-records.js";
+import { normalisePath, type KustomizationRecord } from "../../src/cluster/flux-records.js";
+import { revisionSha } from "../../src/domain/flux-revision.js";
 import { podBelongsTo } from "../../src/cluster/pod-matching.js";
 import {
   serverIdentity,

@@ -46,7 +46,18 @@ export async function foreignCommit(bare: string, n: number): Promise<string> {
   await writeFile(join(work, `notes-${n}.txt`), `note ${n}\n`);
   await git(["add", "--all"], work);
   await git(["commit", "--quiet", "-m", `note ${n}`], work);
-  await git(["push", "--quiet", "origin", "HEAD:refs/heads/main"], work);
+  // A push of a killed server may still land meanwhile (its git outlives it here): like any
+  // other writer, rebase onto it and push again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await git(["push", "--quiet", "origin", "HEAD:refs/heads/main"], work);
+      break;
+    } catch (error) {
+      if (attempt >= 5) throw error;
+      await new Promise((r) => setTimeout(r, 500));
+      await git(["pull", "--quiet", "--rebase", "origin", "main"], work);
+    }
+  }
   return git(["rev-parse", "HEAD"], work);
 }
 

@@ -190,6 +190,42 @@ describe("WorkingClone over a real SSH server", () => {
     expect((await clone.sync()).head).toBe(head);
   });
 
+  it("answers isAncestor from the clone, unknown for commits it has not fetched, without waiting for the queue", async () => {
+    const repo = await newRepo({ "a.yaml": "a: 1\n" });
+    const { clone } = await makeClone(server, repo);
+    expect(await clone.isAncestor("a".repeat(40), "b".repeat(40))).toBeUndefined(); // no clone yet
+    const { head: first } = await clone.sync();
+    const ours = await clone.commit(new Map([["a.yaml", "a: 2\n"]]), message);
+    expect(await clone.push()).toBe("pushed");
+    const theirs = await pushFromElsewhere(repo, "a.yaml", "a: 3\n");
+
+    expect(await clone.isAncestor(first, ours)).toBe(true);
+    expect(await clone.isAncestor(ours, ours)).toBe(true);
+    expect(await clone.isAncestor(ours, first)).toBe(false);
+    // Flux applied a later commit the clone has not fetched yet: not known, not "no".
+    expect(await clone.isAncestor(ours, theirs)).toBeUndefined();
+    // Only full object names: never an option or a revision expression.
+    expect(await clone.isAncestor("--help", ours)).toBeUndefined();
+    expect(await clone.isAncestor(`${ours}^`, ours)).toBeUndefined();
+
+    // A fetch hanging on a frozen remote holds the queue; the ancestry check still answers.
+    await clone.release();
+    server.freeze();
+    try {
+      const hanging = clone.sync().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      expect(await clone.isAncestor(first, ours)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
+      server.thaw();
+      await hanging;
+    } finally {
+      server.thaw();
+    }
+    await clone.sync();
+    expect(await clone.isAncestor(ours, theirs)).toBe(true);
+  });
+
   it("runs one git command at a time and explains a read before the first sync", async () => {
     const repo = await newRepo();
     const { clone } = await makeClone(server, repo);

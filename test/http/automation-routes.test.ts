@@ -17,6 +17,8 @@ import { createApp } from "../../src/http/create-app.js";
 import { silentLogger } from "../../src/log/json-logger.js";
 import { createMetrics } from "../../src/metrics/failover-metrics.js";
 import { FailoverOperations } from "../../src/operations/failover-operations.js";
+import { OperationReader } from "../../src/operations/operation-reader.js";
+import { PlannedMoves } from "../../src/operations/planned-moves.js";
 import { homelabConfig } from "../support/homelab.js";
 
 const tokens: ApiToken[] = [
@@ -122,6 +124,21 @@ async function world(options: { enabled?: boolean; leader?: boolean; authMode?: 
       throw new Error("not used");
     },
     events,
+    // No cluster: planned moves are refused; these routes never start one.
+    planned: new PlannedMoves({
+      operations,
+      reader: new OperationReader({
+        repo: clone,
+        config: () => config,
+        live: () => null,
+        now: () => new Date(),
+      }),
+      config: () => config,
+      live: () => null,
+      leader: () => null,
+      logger: silentLogger,
+      now: () => new Date(),
+    }),
     automation,
   });
   const post = (body: unknown, headers: Record<string, string> = bearer("alertmanager"), query = "") =>

@@ -1,31 +1,22 @@
 // The story of SPEC §1, end to end, on a real control plane: etcd, kube-apiserver,
 // kube-controller-manager and kube-scheduler; kwok simulates the nodes w1 and w2 and their
 // pods' lifecycle (no containers run). The GitOps repository is a real bare repository behind a
-// real sshd. Flux is NOT running: `flux-stand-in.ts` stands in for Flux's source- and
-// kustomize-controller (fetch over SSH, `kubectl apply -k` of the app's path on every new commit).
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// real sshd, and Flux's real source-controller and kustomize-controller apply it (10-minute
+// intervals: failover-api's reconcile request is what makes them act at once).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type RunningServer } from "../../src/server/start-server.js";
-import { applyRbac } from "../cluster/cluster-fixtures.js";
-import { startControlPlane, type ControlPlane } from "../cluster/control-plane.js";
-import { startSshGitServer, type SshGitServer } from "../support/ssh-git-server.js";
 import { git } from "../support/test-git.js";
-import { startFluxStandIn, type FluxStandIn } from "./flux-stand-in.js";
+import { startStory, type Story } from "./story-harness.js";
 import {
   api,
   appFiles,
   checkOf,
   backupNode,
-  createInfrastructure,
   listPods,
   nodeReady,
   outOfServiceTaint,
   primaryNode,
   setLastSyncTime,
   specPaused,
-  writeStoryConfig,
   type PodView,
   type StatusBody,
 } from "./story-fixtures.js";
@@ -38,78 +29,34 @@ const rd = "replicationdestinations.volsync.backube";
 const rs = "replicationsources.volsync.backube";
 
 describe("story: sonarr fails over from a dead w1 to w2 through Git, and back", () => {
-  let cp: ControlPlane;
-  let ssh: SshGitServer;
-  let flux: FluxStandIn;
-  let server: RunningServer;
-  let work: string;
-  let url: string;
-  const serverLog: string[] = [];
+  let story: Story;
   let stuckPod: PodView;
   let promoteCommit: string;
 
   const status = async (): Promise<StatusBody> =>
-    (await api<StatusBody>(server.url, "GET", `/api/failover/${app}/status`)).body;
+    (await api<StatusBody>(story.server.url, "GET", `/api/failover/${app}/status`)).body;
   const blockers = (s: StatusBody): string[] => s.live?.blockers ?? [];
-  const podsOf = () => listPods(cp, ns, app);
+  const podsOf = () => listPods(story.cp, ns, app);
   const readyOn = (node: string) => (pods: PodView[]) =>
     pods.some((p) => p.node === node && p.ready && !p.terminating);
+  /** When kustomize-controller reported `sha` applied (and source-controller fetched it). */
+  const applied = async (sha: string) => {
+    const fetched = await story.flux.observer.waitFor("GitRepository", "flux-system", sha, 60_000);
+    const done = await story.flux.observer.waitFor("Kustomization", app, sha, 60_000);
+    return { fetchedAt: fetched.at, appliedAt: done.at };
+  };
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), "failover-story-"));
-    cp = await startControlPlane({ controllers: true, kwok: true });
-    await cp.addNode(primaryNode);
-    await cp.addNode(backupNode);
-    ssh = await startSshGitServer();
-    await ssh.createBareRepo("homelab", appFiles(dir, app, "ghcr.io/home-operations/sonarr:4.0.15.2940", ns));
-    url = ssh.url("homelab");
-    await createInfrastructure(cp, {
+    story = await startStory({
       namespace: ns,
-      apps: [app],
-      gitUrl: url,
-      kustomization: { name: app, path: dir },
-    });
-    flux = await startFluxStandIn({
-      url,
-      branch: "main",
-      path: dir,
-      workDir: join(work, "flux"),
-      sshKeyFile: ssh.clientKeyFile,
-      knownHostsFile: ssh.knownHostsFile,
-      kubectl: (...args) => cp.kubectl(...args),
-      kustomization: { namespace: "flux-system", name: app },
-    });
-    const initial = await git(["rev-parse", "main"], ssh.repoPath("homelab"));
-    await flux.waitForApplied(initial, 60_000);
-    // The forward replication last synced ten minutes ago (VolSync would report it).
-    await setLastSyncTime(cp, ns, rd, `${app}-config-backup`, new Date(Date.now() - 600_000));
-
-    // failover-api runs as a ServiceAccount bound to exactly deploy/base/rbac.yaml.
-    process.env.KUBECONFIG = await applyRbac(cp, "failover-system");
-    const configPath = join(work, "config.yaml");
-    await writeStoryConfig(configPath, {
-      url,
-      sshKeyFile: ssh.clientKeyFile,
-      knownHostsFile: ssh.knownHostsFile,
-      dataDir: join(work, "data"),
       services: [{ name: app, namespace: ns, dir }],
+      repoFiles: appFiles(dir, app, "ghcr.io/home-operations/sonarr:4.0.15.2940", ns),
+      kustomizations: [{ name: app, path: dir, targetNamespace: ns }],
     });
-    server = await startServer({
-      configPath,
-      host: "127.0.0.1",
-      port: 0,
-      write: (line) => serverLog.push(line),
-    });
-    await waitFor("failover-api's live view of the cluster", status, (s) => s.live !== null, 30_000);
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
-    await server?.close();
-    await flux?.stop();
-    await ssh?.stop();
-    await cp?.stop();
-    delete process.env.KUBECONFIG;
-    if (work) await rm(work, { recursive: true, force: true });
+    await story?.stop();
   });
 
   it("1. the real scheduler places the app's pod on w1 (its primary PV's node)", async () => {
@@ -127,10 +74,10 @@ describe("story: sonarr fails over from a dead w1 to w2 through Git, and back", 
   });
 
   it("2. w1 dies: the pod is evicted, stays Terminating there, and /status says why and what to do", async () => {
-    await cp.stopNode(primaryNode); // kwok stops heartbeating w1
+    await story.cp.stopNode(primaryNode); // kwok stops heartbeating w1
     await waitFor(
       "w1 to go NotReady",
-      () => nodeReady(cp, primaryNode),
+      () => nodeReady(story.cp, primaryNode),
       (r) => r !== "True",
       60_000,
     );
@@ -163,7 +110,7 @@ describe("story: sonarr fails over from a dead w1 to w2 through Git, and back", 
   });
 
   it("3. GET promote?dry-run=true shows the diff and the checks", async () => {
-    const r = await api(server.url, "GET", `/api/failover/${app}/promote?dry-run=true`);
+    const r = await api(story.server.url, "GET", `/api/failover/${app}/promote?dry-run=true`);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toMatchObject({
       dryRun: true,
@@ -181,19 +128,19 @@ describe("story: sonarr fails over from a dead w1 to w2 through Git, and back", 
     expect(check("source-stopped")).toMatchObject({ status: "pass" });
     expect(check("backup-fresh")).toMatchObject({ status: "pass" });
     expect(check("flux-applies")).toMatchObject({ status: "pass" });
-    expect(await git(["rev-list", "--count", "main"], ssh.repoPath("homelab"))).toBe("1");
+    expect(await git(["rev-list", "--count", "main"], story.repo)).toBe("1");
   });
 
-  it("4. POST promote: pushed, applied by the stand-in, the scheduler puts the new pod on w2", async () => {
+  it("4. POST promote: pushed, Flux applies it at once (nudged), the scheduler puts the new pod on w2", async () => {
     const t0 = Date.now();
-    const r = await api(server.url, "POST", `/api/failover/${app}/promote?reason=w1%20is%20dead`);
+    const r = await api(story.server.url, "POST", `/api/failover/${app}/promote?reason=w1%20is%20dead`);
     const tPushed = Date.now();
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toMatchObject({ changed: true, to: "backup", forced: false });
     promoteCommit = r.body.commit ?? "";
-    expect(await git(["rev-parse", "main"], ssh.repoPath("homelab"))).toBe(promoteCommit);
+    expect(await git(["rev-parse", "main"], story.repo)).toBe(promoteCommit);
 
-    const applied = await flux.waitForApplied(promoteCommit, 60_000);
+    const flux = await applied(promoteCommit);
     // The rollout waits for the pod stuck on the dead node: nothing runs on w2 yet.
     const waiting = await status();
     expect(blockers(waiting).join("\n")).toContain(stuckPod.name);
@@ -201,7 +148,7 @@ describe("story: sonarr fails over from a dead w1 to w2 through Git, and back", 
 
     // The operator applies the remedy /status named (w1 really is powered off).
     const tRemedy = Date.now();
-    await cp.kubectl("taint", "nodes", primaryNode, outOfServiceTaint);
+    await story.cp.kubectl("taint", "nodes", primaryNode, outOfServiceTaint);
 
     const pods = await waitFor("a Ready sonarr pod on w2", podsOf, readyOn(backupNode), 120_000, 100);
     const tReady = Date.now();
@@ -223,25 +170,22 @@ describe("story: sonarr fails over from a dead w1 to w2 through Git, and back", 
     expect(progress?.fluxAppliedAt).toEqual(expect.any(String));
     expect(progress?.pushedAt).toEqual(expect.any(String));
 
-    const pollingWait = Math.max(0, applied.fetchStartedAt - tPushed);
-    const operatorWait = tRemedy - applied.appliedAt;
-    const wall = tReady - t0 - pollingWait;
     const report = {
-      promoteCallToPush: tPushed - t0,
-      standInPollingWait: pollingWait,
-      fetchAndApply: applied.appliedAt - applied.fetchStartedAt,
-      testHoldBeforeRemedy: operatorWait,
+      promoteCallToResponse: tPushed - t0,
+      responseToFetched: flux.fetchedAt - tPushed,
+      fetchedToApplied: flux.appliedAt - flux.fetchedAt,
+      callToApplied: flux.appliedAt - t0,
+      testHoldBeforeRemedy: tRemedy - flux.appliedAt,
       remedyToPodReadyOnW2: tReady - tRemedy,
-      wallExcludingPolling: wall,
-      wallExcludingPollingAndHold: wall - operatorWait,
+      wallExcludingHold: tReady - t0 - (tRemedy - flux.appliedAt),
     };
     console.log(`[story] promote → pod Ready on w2 (ms): ${JSON.stringify(report)}`);
     console.log(`[story] /status progress: ${JSON.stringify(progress)}`);
   });
 
   it("5. the ReplicationDestination in the cluster is paused, the reverse source resumed", async () => {
-    expect(await specPaused(cp, ns, rd, "sonarr-config-backup")).toBe("true");
-    expect(await specPaused(cp, ns, rs, "sonarr-config-reverse")).toBe("false");
+    expect(await specPaused(story.cp, ns, rd, "sonarr-config-backup")).toBe("true");
+    expect(await specPaused(story.cp, ns, rs, "sonarr-config-reverse")).toBe("false");
     const s = await status();
     expect(s.replication).toContainEqual(
       expect.objectContaining({ kind: "ReplicationDestination", name: "sonarr-config-backup", paused: true }),
@@ -249,35 +193,35 @@ describe("story: sonarr fails over from a dead w1 to w2 through Git, and back", 
   });
 
   it("7. w1 returns; a demote before the reverse sync is refused with 409 reverse-synced", async () => {
-    await cp.startNode(primaryNode);
+    await story.cp.startNode(primaryNode);
     // The node is back: the operator removes the out-of-service taint, as its docs say.
-    await cp.kubectl("taint", "nodes", primaryNode, "node.kubernetes.io/out-of-service-");
+    await story.cp.kubectl("taint", "nodes", primaryNode, "node.kubernetes.io/out-of-service-");
     await waitFor(
       "w1 to be Ready",
-      () => nodeReady(cp, primaryNode),
+      () => nodeReady(story.cp, primaryNode),
       (r) => r === "True",
       60_000,
     );
-    const r = await api(server.url, "POST", `/api/failover/${app}/demote`);
+    const r = await api(story.server.url, "POST", `/api/failover/${app}/demote`);
     expect(r.status, JSON.stringify(r.body)).toBe(409);
     expect(checkOf(r.body, "reverse-synced")).toMatchObject({ status: "fail" });
-    expect(await git(["rev-parse", "main"], ssh.repoPath("homelab"))).toBe(promoteCommit);
+    expect(await git(["rev-parse", "main"], story.repo)).toBe(promoteCommit);
   });
 
   it("6. after the reverse sync, POST demote brings the pod back to w1 and resumes replication", async () => {
     // What VolSync would report once sonarr-config-reverse has run after the promote.
-    await setLastSyncTime(cp, ns, rs, "sonarr-config-reverse", new Date());
+    await setLastSyncTime(story.cp, ns, rs, "sonarr-config-reverse", new Date());
     const t0 = Date.now();
     const r = await waitFor(
       "POST demote to be accepted",
-      () => api(server.url, "POST", `/api/failover/${app}/demote`),
+      () => api(story.server.url, "POST", `/api/failover/${app}/demote`),
       (v) => v.status !== 409 || !JSON.stringify(v.body).includes("has never synced"),
       10_000,
     );
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body).toMatchObject({ changed: true, to: "primary" });
     const tPushed = Date.now();
-    const applied = await flux.waitForApplied(r.body.commit ?? "", 60_000);
+    const flux = await applied(r.body.commit ?? "");
     const tOldGone = (
       await waitFor(
         "the pod on w2 to be gone",
@@ -289,21 +233,21 @@ describe("story: sonarr fails over from a dead w1 to w2 through Git, and back", 
     const tGone = Date.now();
     const pods = await waitFor("a Ready sonarr pod on w1 again", podsOf, readyOn(primaryNode), 120_000, 100);
     const tReady = Date.now();
-    const pollingWait = Math.max(0, applied.fetchStartedAt - tPushed);
     console.log(
       `[story] demote → pod Ready on w1 (ms): ${JSON.stringify({
-        demoteCallToPush: tPushed - t0,
-        standInPollingWait: pollingWait,
-        fetchAndApply: applied.appliedAt - applied.fetchStartedAt,
-        appliedToOldPodGone: tGone - applied.appliedAt,
+        demoteCallToResponse: tPushed - t0,
+        responseToFetched: flux.fetchedAt - tPushed,
+        fetchedToApplied: flux.appliedAt - flux.fetchedAt,
+        callToApplied: flux.appliedAt - t0,
+        appliedToOldPodGone: tGone - flux.appliedAt,
         oldPodGoneToReadyOnW1: tReady - tGone,
-        wallExcludingPolling: tReady - t0 - pollingWait,
+        wall: tReady - t0,
         podsLeftWhenOldGone: tOldGone,
       })}`,
     );
     expect(pods.find((p) => p.node === primaryNode && p.ready)!.claims).toEqual(["sonarr-config"]);
-    expect(await specPaused(cp, ns, rd, "sonarr-config-backup")).toBe("false");
-    expect(await specPaused(cp, ns, rs, "sonarr-config-reverse")).toBe("true");
+    expect(await specPaused(story.cp, ns, rd, "sonarr-config-backup")).toBe("false");
+    expect(await specPaused(story.cp, ns, rs, "sonarr-config-reverse")).toBe("true");
     const s = await waitFor(
       "/status progress to show sonarr running on w1",
       status,

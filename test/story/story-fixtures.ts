@@ -14,8 +14,17 @@ export function volumeName(claim: string, node: string): string {
   return `${claim}-${node}`;
 }
 
-/** The Deployment: sonarr-like (Recreate, one RWO claim), no node pin: the PV decides. */
-export function deploymentYaml(name: string, image: string): string {
+/**
+ * kwok runs no containers, so a deleted pod stays Terminating for its whole grace period; an app
+ * that exits promptly on SIGTERM is gone in about this long.
+ */
+export const terminationGracePeriodSeconds = 2;
+
+/**
+ * The Deployment: sonarr-like (Recreate, one RWO claim), no node pin: the PV decides. `claim`
+ * is what the manifest says, e.g. `"${VOLSYNC_CLAIM}"` for Flux's post-build substitution.
+ */
+export function deploymentYaml(name: string, image: string, claim = `${name}-config`): string {
   return `---
 # ${name}: a Deployment on a node-local volume (trimmed from examples/homelab's sonarr).
 apiVersion: apps/v1
@@ -37,6 +46,7 @@ spec:
       labels:
         app.kubernetes.io/name: ${name}
     spec:
+      terminationGracePeriodSeconds: ${terminationGracePeriodSeconds}
       # Evicted 5 s after its node fails (the default is 300 s), so the story does not wait
       # five minutes. NoExecute only: the NoSchedule taints still keep new pods off a dead node.
       tolerations:
@@ -60,7 +70,7 @@ spec:
       volumes:
         - name: config
           persistentVolumeClaim:
-            claimName: ${name}-config # primary on ${primaryNode}
+            claimName: ${claim} # primary on ${primaryNode}
 `;
 }
 
@@ -87,14 +97,20 @@ spec:
   );
 }
 
-/** VolSync: forward restore into the backup (running), reverse backup of it (paused). */
-export function volsyncYaml(name: string): string {
+/**
+ * VolSync: forward restore into the backup (running), reverse backup of it (paused). With
+ * `ifNotPresent`, the forward object carries `kustomize.toolkit.fluxcd.io/ssa: IfNotPresent`, as
+ * homelab repositories label bootstrap ReplicationDestinations: Flux creates it once and never
+ * applies a later change.
+ */
+export function volsyncYaml(name: string, options: { ifNotPresent?: boolean } = {}): string {
+  const labels = options.ifNotPresent ? "\n  labels:\n    kustomize.toolkit.fluxcd.io/ssa: IfNotPresent" : "";
   return `---
 # Forward: restores the latest snapshot of ${name}-config into the warm standby on ${backupNode}.
 apiVersion: volsync.backube/v1alpha1
 kind: ReplicationDestination
 metadata:
-  name: ${name}-config-backup
+  name: ${name}-config-backup${labels}
 spec:
   paused: false # paused by failover-api while ${name} runs on the backup
   trigger:
@@ -153,9 +169,15 @@ export interface ServiceConfig {
   name: string;
   namespace: string;
   dir: string;
+  /** Keys that replace or add to the generated service entry (files, replication, quiesce, timeouts, …). */
+  config?: Record<string, unknown>;
 }
 
 export function serviceConfig(s: ServiceConfig): Record<string, unknown> {
+  return { ...generatedConfig(s), ...s.config };
+}
+
+function generatedConfig(s: ServiceConfig): Record<string, unknown> {
   return {
     name: s.name,
     namespace: s.namespace,
@@ -166,6 +188,7 @@ export function serviceConfig(s: ServiceConfig): Record<string, unknown> {
       { kind: "ReplicationDestination", name: `${s.name}-config-backup`, direction: "forward" },
       { kind: "ReplicationSource", name: `${s.name}-config-reverse`, direction: "reverse" },
     ],
+    ...s.config,
   };
 }
 
@@ -175,10 +198,14 @@ export interface StoryConfigOptions {
   knownHostsFile: string;
   dataDir: string;
   services: ServiceConfig[];
+  /** `cluster.flux.reconcile`: nudge Flux after each push (default true). */
+  reconcile?: boolean;
+  /** Keys added to `defaults` (e.g. quiesceTimeout). */
+  defaults?: Record<string, unknown>;
   automation?: Record<string, unknown>;
 }
 
-/** failover-api's configuration (SPEC §3): cluster on, Flux nudge on, no auth. */
+/** failover-api's configuration (SPEC §3): cluster on, Flux nudge on unless turned off, no auth. */
 export async function writeStoryConfig(file: string, o: StoryConfigOptions): Promise<void> {
   await writeFile(
     file,
@@ -194,10 +221,13 @@ export async function writeStoryConfig(file: string, o: StoryConfigOptions): Pro
       },
       cluster: {
         enabled: true,
-        flux: { reconcile: true, gitRepository: { namespace: "flux-system", name: "flux-system" } },
+        flux: {
+          reconcile: o.reconcile ?? true,
+          gitRepository: { namespace: "flux-system", name: "flux-system" },
+        },
       },
       auth: { mode: "none" },
-      defaults: { primaryNode, backupNode, maxReplicationAge: "2h" },
+      defaults: { primaryNode, backupNode, maxReplicationAge: "2h", ...o.defaults },
       services: o.services.map(serviceConfig),
       ...(o.automation ? { automation: o.automation } : {}),
     }),
@@ -236,17 +266,14 @@ export function persistentVolume(claimNamespace: string, claim: string, node: st
 }
 
 /**
- * What a homelab has before any app: the namespaces, the node-local PVs of every app (storage is
- * infrastructure, not in the app's directory), and the Flux source objects.
+ * What a homelab has before any app: the namespaces and the node-local PVs of every app
+ * (storage is infrastructure, not in the app's directory). Flux comes from startFlux().
  */
 export async function createInfrastructure(
   cp: ControlPlane,
-  o: { namespace: string; apps: string[]; gitUrl: string; kustomization: { name: string; path: string } },
+  o: { namespace: string; apps: string[] },
 ): Promise<void> {
-  await applyJson(cp, [
-    { apiVersion: "v1", kind: "Namespace", metadata: { name: o.namespace } },
-    { apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } },
-  ]);
+  await applyJson(cp, [{ apiVersion: "v1", kind: "Namespace", metadata: { name: o.namespace } }]);
   await applyJson(
     cp,
     o.apps.flatMap((app) => [
@@ -254,26 +281,6 @@ export async function createInfrastructure(
       persistentVolume(o.namespace, `${app}-config-backup`, backupNode),
     ]),
   );
-  await applyJson(cp, [
-    {
-      apiVersion: "source.toolkit.fluxcd.io/v1",
-      kind: "GitRepository",
-      metadata: { namespace: "flux-system", name: "flux-system" },
-      spec: { interval: "1m", url: o.gitUrl, ref: { branch: "main" }, secretRef: { name: "flux-system" } },
-    },
-    {
-      apiVersion: "kustomize.toolkit.fluxcd.io/v1",
-      kind: "Kustomization",
-      metadata: { namespace: "flux-system", name: o.kustomization.name },
-      spec: {
-        interval: "10m",
-        prune: true,
-        path: `./${o.kustomization.path}`,
-        targetNamespace: o.namespace,
-        sourceRef: { kind: "GitRepository", name: "flux-system" },
-      },
-    },
-  ]);
 }
 
 export interface PodView {

@@ -11,6 +11,8 @@ import type { FailoverOperations } from "../../src/operations/failover-operation
 import { EventHub, type EventHubOptions } from "../../src/events/event-hub.js";
 import { LiveEvents } from "../../src/events/live-events.js";
 import { observeOperations } from "../../src/events/observed-operations.js";
+import { OperationReader } from "../../src/operations/operation-reader.js";
+import { PlannedMoves } from "../../src/operations/planned-moves.js";
 import { homelabOperations } from "./homelab-remote.js";
 import type { SshGitServer } from "./ssh-git-server.js";
 
@@ -56,6 +58,21 @@ export async function startApiServer(
     readiness: { configLoaded: true, gitReachable: true, lastFetchAt: new Date(), reason: null } as Readiness,
   };
   await operations.refresh();
+  // No cluster here: planned moves are refused (409), operations are read back from Git.
+  const planned = new PlannedMoves({
+    operations,
+    reader: new OperationReader({
+      repo: operations.session.repo,
+      config: () => state.config,
+      live: () => null,
+      now: () => new Date(),
+    }),
+    config: () => state.config,
+    live: () => null,
+    leader: () => null,
+    logger: silentLogger,
+    now: () => new Date(),
+  });
   const app = createApp({
     operations: observeOperations(
       operations,
@@ -69,6 +86,7 @@ export async function startApiServer(
     readiness: () => state.readiness,
     status: (snapshot, service) => serviceStatus(snapshot, service),
     events,
+    planned,
   });
   const http: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));

@@ -12,6 +12,9 @@ export function serviceSpec(overrides: Partial<ServiceSpec> = {}): ServiceSpec {
     maxReplicationAgeSeconds: 7200,
     replication: [],
     edits: [],
+    quiesce: [],
+    finalSyncTimeoutSeconds: 1800,
+    quiesceTimeoutSeconds: 300,
     ...overrides,
   };
 }

@@ -124,7 +124,7 @@ export interface Problem {
 
 export interface OperationStep {
   name: string;
-  state: "pending" | "running" | "succeeded" | "failed";
+  state: "pending" | "running" | "succeeded" | "failed" | "skipped";
   startedAt: string | null;
   finishedAt: string | null;
   commit: string | null;

@@ -9,7 +9,7 @@ const stateWords: Record<LiveOperation["state"], string> = {
   aborted: "aborted",
 };
 
-const stepMarks = { pending: "○", running: "◌", succeeded: "✓", failed: "✗" } as const;
+const stepMarks = { pending: "○", running: "◌", succeeded: "✓", failed: "✗", skipped: "–" } as const;
 
 export function startedAt(op: LiveOperation): string | null {
   return op.steps[0]?.startedAt ?? null;
