@@ -4,13 +4,16 @@ import type { ClusterView } from "../cluster/cluster-view.js";
 import { FailoverError } from "../domain/failover-error.js";
 import type { Logger } from "../log/logger.js";
 import type { FailoverOperations } from "../operations/failover-operations.js";
+import { openPlannedMoves } from "../operations/open-moves.js";
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import { SerialQueue } from "../operations/serial-queue.js";
 import { AlertIntake, type ReceivedAlert } from "./alert-intake.js";
-import { runAutomaticOperation } from "./automatic-operation.js";
+import { runAutomaticOperation, type AutomaticPlannedMoves } from "./automatic-operation.js";
 import { decide, type DecisionInput, type Outcome, type ServiceFacts, type TriggerFacts } from "./decide.js";
 import type { DecisionJournal } from "./decision-journal.js";
 import { Episodes } from "./episodes.js";
+import { failbackTriggers, runningFailback } from "./failback-watcher.js";
+import { guardRailHistory } from "./guard-rail-history.js";
 import { nodesNotReady, nodeWatcherFacts } from "./node-watcher.js";
 import { serviceFacts } from "./service-facts.js";
 
@@ -24,6 +27,8 @@ export interface LeaderView {
 export interface AutomationEngineDeps {
   config: () => AppConfig;
   operations: Pick<FailoverOperations, "snapshot" | "refresh" | "evacuate" | "switchService">;
+  /** Failback starts a final-sync demote here (SPEC §5.1); the leader's driver carries it on. */
+  planned: AutomaticPlannedMoves;
   /** The live cluster state, or null while the watches are not all up (then nothing is decided). */
   view: () => ClusterView | null;
   leader: LeaderView;
@@ -43,8 +48,8 @@ export interface AlertReceipt {
 }
 
 /**
- * Runs the triggers of SPEC §10 on the Lease holder only: the node watcher (every tick) and the
- * Alertmanager alerts (as they arrive, and again when their minFiring is reached). Each
+ * Runs the triggers of SPEC §10 on the Lease holder only: the node watcher and failback (every
+ * tick) and the Alertmanager alerts (as they arrive, and again when their minFiring is reached). Each
  * evaluation is a pure decision over fresh facts; acting goes through FailoverOperations like
  * any request, one evaluation at a time.
  */
@@ -54,6 +59,7 @@ export class AutomationEngine {
   readonly #alerts = new AlertIntake();
   readonly #episodes: Episodes;
   readonly #firstSeenNotReady = new Map<string, Date>();
+  readonly #firstSeenReady = new Map<string, Date>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #tick: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
@@ -139,20 +145,40 @@ export class AutomationEngine {
         );
       else this.#deps.logger.info("Automation sees the cluster again");
     }
-    if (view === null || !config.automation.nodeWatcher.enabled) return;
+    if (view === null) return;
     const nodes = view.nodes();
     const now = this.#deps.now();
     for (const n of nodes) {
-      if (n.ready) this.#firstSeenNotReady.delete(n.name);
-      else if (!this.#firstSeenNotReady.has(n.name)) this.#firstSeenNotReady.set(n.name, now);
+      const [seen, other] = n.ready
+        ? [this.#firstSeenReady, this.#firstSeenNotReady]
+        : [this.#firstSeenNotReady, this.#firstSeenReady];
+      other.delete(n.name);
+      if (!seen.has(n.name)) seen.set(n.name, now);
     }
-    const triggers = nodeWatcherFacts(
-      config.services,
-      nodes,
-      (name) => this.#firstSeenNotReady.get(name) ?? now,
-    );
+    const watching = config.automation.nodeWatcher.enabled;
+    const triggers = watching
+      ? nodeWatcherFacts(config.services, nodes, (name) => this.#firstSeenNotReady.get(name) ?? now)
+      : [];
     this.#episodes.prune("node-watcher/", new Set(triggers.map((f) => this.#nodeKey(f))));
     for (const facts of triggers) await this.#evaluate(this.#nodeKey(facts), facts);
+    await this.#scanFailback(nodes, now);
+  }
+
+  /** Failback (opt-in): each service on its backup whose primary is Ready, one at a time. */
+  async #scanFailback(nodes: ReturnType<ClusterView["nodes"]>, now: Date): Promise<void> {
+    const snapshot = this.#deps.operations.snapshot;
+    const enabled = this.#deps.config().automation.failback.enabled;
+    const triggers =
+      enabled && snapshot !== undefined
+        ? failbackTriggers(snapshot, nodes, (name) => this.#firstSeenReady.get(name) ?? now)
+        : [];
+    this.#episodes.prune("failback/", new Set(triggers.map((t) => t.key)));
+    for (const t of triggers) {
+      await this.#evaluate(t.key, t.facts);
+      // A new tree (a failback just started, or a fetch before acting): `running` and the
+      // guard rails are read from it at the next tick, a second from now.
+      if (this.#deps.operations.snapshot !== snapshot) return;
+    }
   }
 
   #nodeKey(facts: Extract<TriggerFacts, { trigger: "node-watcher" }>): string {
@@ -200,7 +226,13 @@ export class AutomationEngine {
         if (isAlert) this.#enqueue(key, facts, 5000);
         return;
       }
-      outcome = this.#decide(facts) ?? outcome;
+      const again = this.#decide(facts);
+      if (again === null) {
+        // The watches went down meanwhile, or someone else started moving the service.
+        if (isAlert) this.#enqueue(key, facts, 5000);
+        return;
+      }
+      outcome = again;
     }
     if (outcome.kind === "wait") {
       if (isAlert) {
@@ -211,7 +243,7 @@ export class AutomationEngine {
       return;
     }
     if (outcome.kind === "suppress") {
-      // An alert is decided once per firing; the node watcher looks again at every tick.
+      // An alert is decided once per firing; the node watcher and failback look again at every tick.
       this.#episodes.record(key, facts, "suppressed", outcome, null, { done: isAlert, at: this.#iso() });
       if (isAlert) this.#alerts.decided(key);
       return;
@@ -235,14 +267,29 @@ export class AutomationEngine {
     // The record says when it was decided; the operation's own time is its commit's.
     const decidedAt = this.#iso();
     const id = this.#deps.newRequestId();
-    const operation = await runAutomaticOperation(this.#deps.operations, facts, outcome, id);
-    this.#episodes.record(key, facts, "acted", outcome, operation, { done: true, at: decidedAt });
+    const operation = await runAutomaticOperation(
+      this.#deps.operations,
+      this.#deps.planned,
+      facts,
+      outcome,
+      id,
+    );
+    // A failback that could not start is decided again: the failed attempt starts its cooldown.
+    const retry = facts.trigger === "failback" && operation.error !== null && operation.commit === null;
+    this.#episodes.record(key, facts, "acted", outcome, operation, { done: !retry, at: decidedAt });
   }
 
-  #decide(facts: TriggerFacts): Outcome | null {
+  #decide(trigger: TriggerFacts): Outcome | null {
     const view = this.#deps.view();
     const snapshot = this.#deps.operations.snapshot;
     if (view === null || snapshot === undefined) return null;
+    let facts = trigger;
+    if (facts.trigger === "failback") {
+      // From the tree in hand (fetched again before acting), not the one the scan began with.
+      const open = openPlannedMoves(snapshot);
+      if (open.has(facts.service)) return null; // someone is moving it: nothing to decide
+      facts = { ...facts, running: runningFailback(snapshot, open) };
+    }
     const config = this.#deps.config();
     const now = this.#deps.now();
     const input: DecisionInput = {
@@ -250,7 +297,7 @@ export class AutomationEngine {
       facts,
       services: this.#candidates(snapshot, facts, view, now),
       nodesNotReady: nodesNotReady(view.nodes()),
-      operations: snapshot.history,
+      operations: guardRailHistory(snapshot.commits),
       decisions: this.#deps.journal.log.past(),
       now,
     };
@@ -262,9 +309,11 @@ export class AutomationEngine {
       "node" in facts
         ? snapshot.config.services.filter((s) => s.primaryNode === facts.node).map((s) => s.name)
         : [facts.service];
-    const action = facts.trigger === "failback" ? "demote" : "promote";
+    const failback = facts.trigger === "failback";
     return names
-      .map((name) => serviceFacts(snapshot, name, action, view, now))
+      .map((name) =>
+        serviceFacts(snapshot, name, failback ? "demote" : "promote", view, now, { finalSync: failback }),
+      )
       .filter((f): f is ServiceFacts => f !== null);
   }
 

@@ -41,11 +41,13 @@ export type TriggerFacts =
       running: string | null;
     };
 
-/** A decision recorded earlier (in this process), for dry-run accounting. */
+/** A decision recorded earlier (in this process): dry-run accounting, failed attempts. */
 export interface PastDecision {
   at: Date;
   decision: DecisionKind;
   services: readonly string[];
+  /** Acted, but the operation failed before committing anything (Git has no trace of it). */
+  failed: boolean;
 }
 
 export interface DecisionInput {
@@ -57,7 +59,10 @@ export interface DecisionInput {
   nodesNotReady: readonly string[];
   /** Failover commits read back from Git (any actor), newest first. */
   operations: readonly Operation[];
-  /** Recent decisions; in dry-run mode their would-acts count as operations. */
+  /**
+   * Recent decisions: in dry-run mode their would-acts count as operations, and an action that
+   * failed before committing starts the cooldown too (so it is not retried at every look).
+   */
   decisions: readonly PastDecision[];
   now: Date;
 }
@@ -241,13 +246,23 @@ function exclusion(input: DecisionInput, s: ServiceFacts, action: AutomaticActio
   return null;
 }
 
-/** The service's newest operation in Git, or (dry run) the newest would-act naming it. */
+/**
+ * The service's newest operation in Git, an automatic one that failed before committing, or (dry
+ * run) the newest would-act naming it.
+ */
 function lastOperation(input: DecisionInput, service: string): { at: Date; what: string } | null {
   const op = input.operations.find((o) => o.services.includes(service));
   let last = op ? { at: new Date(op.at), what: `${op.action} by ${op.actor} at ${op.at}` } : null;
+  const newer = (at: Date) => last === null || at > last.at;
+  const failed = input.decisions.find(
+    (d) => d.decision === "acted" && d.failed && d.services.includes(service),
+  );
+  if (failed && newer(failed.at)) {
+    last = { at: failed.at, what: `automatic attempt at ${iso(failed.at)} failed before committing` };
+  }
   if (input.settings.dryRun) {
     const would = input.decisions.find((d) => d.decision === "would-act" && d.services.includes(service));
-    if (would && (last === null || would.at > last.at)) {
+    if (would && newer(would.at)) {
       last = { at: would.at, what: `would-act at ${iso(would.at)}, dry run` };
     }
   }

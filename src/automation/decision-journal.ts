@@ -24,6 +24,8 @@ const workloadApiVersions: Record<string, string> = {
   HelmRelease: "helm.toolkit.fluxcd.io/v2",
 };
 
+const normalCourse: ReadonlySet<string> = new Set(["min-firing", "outside-window", "failback-in-progress"]);
+
 const eventReasons = {
   acted: "AutomationActed",
   suppressed: "AutomationSuppressed",
@@ -51,8 +53,9 @@ export class DecisionJournal {
     const { trigger, decision, reason } = record;
     const failed = record.operation?.error != null;
     const fields = { ...record, action };
-    // Waiting for minFiring is the normal course of an alert, not a warning.
-    const worrying = (decision === "suppressed" && reason !== "min-firing") || failed;
+    // The normal course, not a warning: an alert waiting for minFiring, a failback waiting for
+    // its window or for the failback before it.
+    const worrying = (decision === "suppressed" && !normalCourse.has(reason)) || failed;
     if (worrying) this.#deps.logger.warn("Automation decision", fields);
     else this.#deps.logger.info("Automation decision", fields);
     this.#deps.count({ trigger, decision, reason });

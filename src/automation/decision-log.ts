@@ -43,12 +43,13 @@ export class DecisionLog {
     return () => this.#listeners.delete(listener);
   }
 
-  /** The decisions the guard rails count in a dry run (newest first). */
+  /** The decisions the guard rails count: a dry run's, and failed attempts (newest first). */
   past(): PastDecision[] {
     return this.#records.map((r) => ({
       at: new Date(r.at),
       decision: r.decision,
       services: r.operation?.services ?? (r.service === undefined ? [] : [r.service]),
+      failed: r.operation != null && r.operation.error !== null && r.operation.commit === null,
     }));
   }
 }

@@ -35,13 +35,6 @@ export function resolveAutomation(
         "and would act blind without them; set cluster.enabled to true or auto, or automation.enabled to false",
     );
   }
-  if (raw.failback.enabled) {
-    // Refused rather than ignored: a setting that silently does nothing is worse than an error.
-    errors.push(
-      "automation.failback.enabled: automatic failback runs a final-sync demote (planned moves, SPEC §5.1), " +
-        "which this version does not have yet; leave it false and fail back by hand (docs/operations.md)",
-    );
-  }
   const seen = new Map<string, number>();
   raw.alertmanager.rules.forEach((r: RawAlertRule, i) => {
     const first = seen.get(r.alertname);

@@ -7,6 +7,7 @@ import { FailoverError } from "../domain/failover-error.js";
 import type { Logger } from "../log/logger.js";
 import type { FailoverMetrics } from "../metrics/failover-metrics.js";
 import type { FailoverOperations } from "../operations/failover-operations.js";
+import type { PlannedMoves } from "../operations/planned-moves.js";
 import type { ClusterIntegration } from "./cluster-integration.js";
 
 export interface RunningAutomation {
@@ -34,6 +35,8 @@ export function assertAutomationRunnable(config: AppConfig, cluster: ClusterInte
 export function startAutomation(o: {
   config: () => AppConfig;
   operations: FailoverOperations;
+  /** Failback starts its final-sync demote here. */
+  planned: PlannedMoves;
   cluster: ClusterIntegration;
   metrics: FailoverMetrics;
   logger: Logger;
@@ -55,6 +58,7 @@ export function startAutomation(o: {
       : new AutomationEngine({
           config: o.config,
           operations: o.operations,
+          planned: o.planned,
           view: () => o.cluster.view(),
           leader,
           journal,

@@ -144,14 +144,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
     },
   });
-  let automation;
-  try {
-    automation = startAutomation({ config: () => current.config, operations, cluster, metrics, logger });
-  } catch (error) {
-    await cluster.stop();
-    await credentials.dispose();
-    throw error;
-  }
   const status = (snapshot: RepoSnapshot, service: string) =>
     serviceStatus(snapshot, service, cluster.status);
   // SPEC §7.1 events: fed by published snapshots, cluster changes and the operations' progress.
@@ -195,6 +187,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: logger.child({ component: "operations" }),
     onEnded: (op) => metrics.observer.plannedMoveEnded?.(op),
   });
+  let automation;
+  try {
+    automation = startAutomation({
+      config: () => current.config,
+      operations,
+      planned,
+      cluster,
+      metrics,
+      logger,
+    });
+  } catch (error) {
+    live.close();
+    hub.close();
+    await cluster.stop();
+    await credentials.dispose();
+    throw error;
+  }
   const readiness: Readiness = {
     configLoaded: true,
     gitReachable: false,
@@ -274,6 +283,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     for (const w of watches) w.close();
     live.close();
     hub.close();
+    await automation.stop();
     await cluster.stop();
     await credentials.dispose();
     throw error;

@@ -299,7 +299,7 @@ const rows: Row[] = [
     name: "dry run counts its would-acts toward the hourly limit",
     input: input({
       settings: settings({ dryRun: true, maxActionsPerHour: 1 }),
-      decisions: [{ at: ago(60), decision: "would-act", services: ["x"] }],
+      decisions: [{ at: ago(60), decision: "would-act", services: ["x"], failed: false }],
     }),
     kind: "suppress",
     reason: "rate-limit",
@@ -308,14 +308,14 @@ const rows: Row[] = [
     name: "dry run counts a would-act as an operation for the cooldown",
     input: input({
       settings: settings({ dryRun: true }),
-      decisions: [{ at: ago(60), decision: "would-act", services: ["a", "b"] }],
+      decisions: [{ at: ago(60), decision: "would-act", services: ["a", "b"], failed: false }],
     }),
     kind: "suppress",
     reason: "cooldown",
   },
   {
     name: "a real run ignores earlier would-acts",
-    input: input({ decisions: [{ at: ago(60), decision: "would-act", services: ["a", "b"] }] }),
+    input: input({ decisions: [{ at: ago(60), decision: "would-act", services: ["a", "b"], failed: false }] }),
     kind: "act",
     reason: "node-not-ready",
   },
@@ -429,6 +429,85 @@ const rows: Row[] = [
     input: input({ facts: failback(), services: [{ ...onBackup("a"), failing: [] }], nodesNotReady: [] }),
     kind: "act",
     reason: "primary-healthy",
+  },
+  {
+    name: "failback: an attempt that failed before committing starts the cooldown too",
+    input: input({
+      facts: failback(),
+      services: [onBackup("a")],
+      nodesNotReady: [],
+      decisions: [{ at: ago(120), decision: "acted", services: ["a"], failed: true }],
+    }),
+    kind: "suppress",
+    reason: "cooldown",
+    detail: /failed before committing/,
+  },
+  {
+    name: "failback: after the cooldown a failed attempt is tried again",
+    input: input({
+      facts: failback(),
+      services: [onBackup("a")],
+      nodesNotReady: [],
+      decisions: [{ at: ago(1900), decision: "acted", services: ["a"], failed: true }],
+    }),
+    kind: "act",
+    reason: "primary-healthy",
+  },
+  {
+    name: "failback: a successful act is counted from Git, not from memory",
+    input: input({
+      facts: failback(),
+      services: [onBackup("a")],
+      nodesNotReady: [],
+      decisions: [{ at: ago(120), decision: "acted", services: ["a"], failed: false }],
+    }),
+    kind: "act",
+    reason: "primary-healthy",
+  },
+  {
+    name: "failback: a check a final sync does not meet (target node) suppresses, never forces",
+    input: input({
+      facts: failback(),
+      services: [{ ...onBackup("a"), failing: [targetDown] }],
+      nodesNotReady: [],
+    }),
+    kind: "suppress",
+    reason: "preflight-failed",
+    detail: /never forced/,
+  },
+  {
+    name: "failback: a service that cannot move with a final sync is refused with the reason",
+    input: input({
+      facts: failback(),
+      services: [{ ...onBackup("a"), refused: "a: no reverse ReplicationSource to carry the final sync" }],
+      nodesNotReady: [],
+    }),
+    kind: "suppress",
+    reason: "refused",
+  },
+  {
+    name: "failback: dry run records would-act",
+    input: input({
+      facts: failback(),
+      services: [onBackup("a")],
+      nodesNotReady: [],
+      settings: settings({ dryRun: true }),
+    }),
+    kind: "would-act",
+    reason: "primary-healthy",
+    detail: /demote a — dry run, nothing committed$/,
+  },
+  {
+    name: "failback: the hourly limit holds it back like any automatic operation",
+    input: input({
+      facts: failback(),
+      services: [onBackup("a")],
+      nodesNotReady: [],
+      settings: settings({ maxActionsPerHour: 1 }),
+      operations: [op(["x"], 600, "node-watcher")],
+    }),
+    kind: "suppress",
+    reason: "rate-limit",
   },
 ];
 

@@ -125,11 +125,17 @@ describe("automation configuration", () => {
     expect(errorsOf(`${base}${yaml}\n`)).toEqual([error]);
   });
 
-  it("refuses failback.enabled until planned moves (the final-sync demote) exist", () => {
-    expect(errorsOf(`${base}automation: {failback: {enabled: true}}\n`)).toEqual([
-      "automation.failback.enabled: automatic failback runs a final-sync demote (planned moves, SPEC §5.1), " +
-        "which this version does not have yet; leave it false and fail back by hand (docs/operations.md)",
-    ]);
+  it("takes failback.enabled (a final-sync demote, SPEC §5.1), off by default even with automation on", () => {
+    const on = parseConfig(
+      `${base}automation: {enabled: true, failback: {enabled: true, window: "02:00-05:00"}}\n`,
+      "c",
+    );
+    expect(on.automation.failback).toEqual({
+      enabled: true,
+      healthyForSeconds: 1800,
+      window: { start: 120, end: 300, text: "02:00-05:00" },
+    });
+    expect(parseConfig(`${base}automation: {enabled: true}\n`, "c").automation.failback.enabled).toBe(false);
   });
 
   it("refuses automation with cluster.enabled: false, saying why", () => {

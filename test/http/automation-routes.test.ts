@@ -98,9 +98,25 @@ async function world(options: { enabled?: boolean; leader?: boolean; authMode?: 
     events: null,
     services: () => config.services,
   });
+  // No cluster: planned moves are refused; these routes never start one.
+  const planned = new PlannedMoves({
+    operations,
+    reader: new OperationReader({
+      repo: clone,
+      config: () => config,
+      live: () => null,
+      now: () => new Date(),
+    }),
+    config: () => config,
+    live: () => null,
+    leader: () => null,
+    logger: silentLogger,
+    now: () => new Date(),
+  });
   const engine = new AutomationEngine({
     config: () => config,
     operations,
+    planned,
     view: () => null,
     leader,
     journal,
@@ -124,21 +140,7 @@ async function world(options: { enabled?: boolean; leader?: boolean; authMode?: 
       throw new Error("not used");
     },
     events,
-    // No cluster: planned moves are refused; these routes never start one.
-    planned: new PlannedMoves({
-      operations,
-      reader: new OperationReader({
-        repo: clone,
-        config: () => config,
-        live: () => null,
-        now: () => new Date(),
-      }),
-      config: () => config,
-      live: () => null,
-      leader: () => null,
-      logger: silentLogger,
-      now: () => new Date(),
-    }),
+    planned,
     automation,
   });
   const post = (body: unknown, headers: Record<string, string> = bearer("alertmanager"), query = "") =>
