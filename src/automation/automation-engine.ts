@@ -60,6 +60,8 @@ export class AutomationEngine {
   readonly #episodes: Episodes;
   readonly #firstSeenNotReady = new Map<string, Date>();
   readonly #firstSeenReady = new Map<string, Date>();
+  /** Nodes this process saw turn Ready after seeing them NotReady, and when. */
+  readonly #readyAgainAt = new Map<string, Date>();
   readonly #timers = new Set<NodeJS.Timeout>();
   #tick: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
@@ -149,6 +151,8 @@ export class AutomationEngine {
     const nodes = view.nodes();
     const now = this.#deps.now();
     for (const n of nodes) {
+      if (n.ready && this.#firstSeenNotReady.has(n.name)) this.#readyAgainAt.set(n.name, now);
+      if (!n.ready) this.#readyAgainAt.delete(n.name);
       const [seen, other] = n.ready
         ? [this.#firstSeenReady, this.#firstSeenNotReady]
         : [this.#firstSeenNotReady, this.#firstSeenReady];
@@ -170,7 +174,10 @@ export class AutomationEngine {
     const enabled = this.#deps.config().automation.failback.enabled;
     const triggers =
       enabled && snapshot !== undefined
-        ? failbackTriggers(snapshot, nodes, (name) => this.#firstSeenReady.get(name) ?? now)
+        ? failbackTriggers(snapshot, nodes, {
+            firstSeenReady: (name) => this.#firstSeenReady.get(name) ?? now,
+            readyAgainAt: (name) => this.#readyAgainAt.get(name) ?? null,
+          })
         : [];
     this.#episodes.prune("failback/", new Set(triggers.map((t) => t.key)));
     for (const t of triggers) {

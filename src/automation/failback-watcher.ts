@@ -17,17 +17,27 @@ export interface FailbackTrigger {
   key: string;
 }
 
+/** What this process saw of a node's readiness (the engine keeps it). */
+export interface ReadyObservations {
+  /** When this process first saw the node Ready (stands in for a Ready condition without a time). */
+  firstSeenReady(node: string): Date;
+  /** When this process saw the node turn Ready after seeing it NotReady, else null. */
+  readyAgainAt(node: string): Date | null;
+}
+
 /**
  * Failback's triggers, from the tree in hand and the nodes: every service that runs on its
- * backup (its role in Git) while its primary node is Ready, with the time the node last became
- * Ready (the node-lifecycle controller's clock, so `healthyFor` is the same on every replica).
- * A service in the middle of a planned move is left alone (it is being moved); `running` names
- * the failback still under way, if any: one service at a time. Pure.
+ * backup (its role in Git) while its primary node is Ready, with the time the node became Ready:
+ * its Ready condition's `lastTransitionTime`, or, if later, the moment this process saw it turn
+ * Ready — a node agent that writes an old transition time (kwok writes the node's creation time)
+ * must not shorten `healthyFor`; waiting longer is the safe side. A service in the middle of a
+ * planned move is left alone (it is being moved); `running` names the failback still under way,
+ * if any: one service at a time. Pure.
  */
 export function failbackTriggers(
   snapshot: RepoSnapshot,
   nodes: readonly NodeRecord[],
-  firstSeenReady: (node: string) => Date,
+  seen: ReadyObservations,
 ): FailbackTrigger[] {
   const open = openPlannedMoves(snapshot);
   const running = runningFailback(snapshot, open);
@@ -36,11 +46,13 @@ export function failbackTriggers(
     if (state.reading.role !== "backup" || open.has(state.spec.name)) continue;
     const node = nodes.find((n) => n.name === state.spec.primaryNode);
     if (!node?.ready) continue;
-    const since = node.since === null ? Number.NaN : Date.parse(node.since);
+    const parsed = node.since === null ? Number.NaN : Date.parse(node.since);
+    const condition = Number.isNaN(parsed) ? seen.firstSeenReady(node.name).getTime() : parsed;
+    const since = Math.max(condition, seen.readyAgainAt(node.name)?.getTime() ?? 0);
     const facts: FailbackFacts = {
       trigger: "failback",
       service: state.spec.name,
-      primaryReadySince: Number.isNaN(since) ? firstSeenReady(node.name) : new Date(since),
+      primaryReadySince: new Date(since),
       running,
     };
     const last = snapshot.commits.find((c) => stepCommitOf(c)?.services.includes(state.spec.name));

@@ -1,5 +1,6 @@
 import type { AppConfig } from "../config/app-config.js";
 import { formatDuration } from "../domain/duration.js";
+import { finalSyncConfigProblem } from "../domain/planned-move-plan.js";
 import type { DoctorCheck } from "./doctor-check.js";
 
 /** SPEC §10 in one line: what automation would do with this configuration, and whether it can. */
@@ -42,5 +43,20 @@ export function automationCheck(config: AppConfig, clusterReachable: boolean): D
       detail: `enabled (${mode}), but no trigger is on: no node watcher, no alert rule, no failback`,
     };
   }
-  return { name, status: "pass", detail: `enabled, ${mode}; ${triggers.join("; ")}; ${rails}` };
+  const detail = `enabled, ${mode}; ${triggers.join("; ")}; ${rails}`;
+  // A failback is always a final-sync demote: a service without a reverse ReplicationSource never
+  // fails back by itself (each attempt is suppressed as refused); say so before it matters.
+  const stuck = a.failback.enabled
+    ? config.services.filter((s) => finalSyncConfigProblem(s, "demote") !== null).map((s) => s.name)
+    : [];
+  if (stuck.length > 0) {
+    return {
+      name,
+      status: "warn",
+      detail:
+        `${detail}; failback cannot bring ${stuck.join(", ")} home: a final-sync demote needs a reverse ` +
+        `ReplicationSource in the service's \`replication\` (fail those back by hand)`,
+    };
+  }
+  return { name, status: "pass", detail };
 }

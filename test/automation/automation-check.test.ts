@@ -34,15 +34,24 @@ describe("doctor: automation", () => {
         window: { start: 120, end: 300, text: "02:00-05:00" },
       },
     });
+    const summary =
+      "enabled, dry run (decides and records would-act, commits nothing); node watcher: evacuate a node NotReady " +
+      "for 5m and fenced (out-of-service taint); Alertmanager after 2m firing: KubeNodeNotReady → evacuate; " +
+      "failback after 30m healthy inside 02:00-05:00; cooldown 30m, at most 3 actions per hour, none with more " +
+      "than 1 node(s) NotReady or a stale backup";
+    // The example's overseerr and kiwix have no reverse ReplicationSource: no final-sync demote.
     expect(automationCheck(config, true)).toEqual({
       name: "automation",
-      status: "pass",
+      status: "warn",
       detail:
-        "enabled, dry run (decides and records would-act, commits nothing); node watcher: evacuate a node NotReady " +
-        "for 5m and fenced (out-of-service taint); Alertmanager after 2m firing: KubeNodeNotReady → evacuate; " +
-        "failback after 30m healthy inside 02:00-05:00; cooldown 30m, at most 3 actions per hour, none with more " +
-        "than 1 node(s) NotReady or a stale backup",
+        `${summary}; failback cannot bring overseerr, kiwix home: a final-sync demote needs a reverse ` +
+        "ReplicationSource in the service's `replication` (fail those back by hand)",
     });
+    const movable = {
+      ...config,
+      services: config.services.filter((s) => !["overseerr", "kiwix"].includes(s.name)),
+    };
+    expect(automationCheck(movable, true)).toEqual({ name: "automation", status: "pass", detail: summary });
   });
 
   it("warns when nothing can trigger, fails without a cluster", () => {

@@ -58,11 +58,12 @@ const node = (name: string, ready: boolean, since: string | null): NodeRecord =>
   taints: [],
 });
 const firstSeen = new Date("2026-03-01T00:00:00Z");
+const seen = { firstSeenReady: () => firstSeen, readyAgainAt: () => null };
 const w1Ready = [node("w1", true, "2026-03-01T02:00:00Z"), node("w2", true, null)];
 
 describe("failbackTriggers", () => {
   it("names each service on its backup whose primary node is Ready, since when", () => {
-    const triggers = failbackTriggers(snapshotWith(["sonarr", "radarr"]), w1Ready, () => firstSeen);
+    const triggers = failbackTriggers(snapshotWith(["sonarr", "radarr"]), w1Ready, seen);
     expect(triggers.map((t) => t.facts.service).sort()).toEqual(["radarr", "sonarr"]);
     expect(triggers.find((t) => t.facts.service === "sonarr")).toEqual({
       facts: {
@@ -77,19 +78,25 @@ describe("failbackTriggers", () => {
 
   it("nothing while the primary is NotReady or unknown, or the service is on its primary", () => {
     expect(
-      failbackTriggers(
-        snapshotWith(["sonarr"]),
-        [node("w1", false, "2026-03-01T02:00:00Z")],
-        () => firstSeen,
-      ),
+      failbackTriggers(snapshotWith(["sonarr"]), [node("w1", false, "2026-03-01T02:00:00Z")], seen),
     ).toEqual([]);
-    expect(failbackTriggers(snapshotWith(["sonarr"]), [], () => firstSeen)).toEqual([]);
-    expect(failbackTriggers(snapshotWith([]), [node("w1", true, null)], () => firstSeen)).toEqual([]);
+    expect(failbackTriggers(snapshotWith(["sonarr"]), [], seen)).toEqual([]);
+    expect(failbackTriggers(snapshotWith([]), [node("w1", true, null)], seen)).toEqual([]);
   });
 
   it("counts from first sight when the Ready condition has no time", () => {
-    const [t] = failbackTriggers(snapshotWith(["sonarr"]), [node("w1", true, null)], () => firstSeen);
+    const [t] = failbackTriggers(snapshotWith(["sonarr"]), [node("w1", true, null)], seen);
     expect(t?.facts.primaryReadySince).toEqual(firstSeen);
+  });
+
+  it("counts from when this process saw the node turn Ready, if later than the condition says", () => {
+    // kwok, for one, writes the node's creation time as lastTransitionTime after every restart.
+    const again = new Date("2026-03-01T05:00:00Z");
+    const [t] = failbackTriggers(snapshotWith(["sonarr"]), w1Ready, { ...seen, readyAgainAt: () => again });
+    expect(t?.facts.primaryReadySince).toEqual(again);
+    const earlier = new Date("2026-03-01T01:00:00Z");
+    const [u] = failbackTriggers(snapshotWith(["sonarr"]), w1Ready, { ...seen, readyAgainAt: () => earlier });
+    expect(u?.facts.primaryReadySince).toEqual(new Date("2026-03-01T02:00:00Z"));
   });
 
   it("one at a time: a failback's open planned move is `running`, and its service is left alone", () => {
@@ -102,7 +109,7 @@ describe("failbackTriggers", () => {
       }),
     ];
     const snapshot = snapshotWith(["sonarr", "radarr"], commits);
-    const triggers = failbackTriggers(snapshot, w1Ready, () => firstSeen);
+    const triggers = failbackTriggers(snapshot, w1Ready, seen);
     expect(triggers.map((t) => [t.facts.service, t.facts.running])).toEqual([["sonarr", "radarr"]]);
     expect(runningFailback(snapshot)).toBe("radarr");
   });
@@ -130,9 +137,7 @@ describe("failbackTriggers", () => {
     const snapshot = snapshotWith(["sonarr", "radarr"], [byOps]);
     expect(runningFailback(snapshot)).toBeNull();
     // Still, radarr is being moved by a person: nothing for failback to decide about it.
-    expect(failbackTriggers(snapshot, w1Ready, () => firstSeen).map((t) => t.facts.service)).toEqual([
-      "sonarr",
-    ]);
+    expect(failbackTriggers(snapshot, w1Ready, seen).map((t) => t.facts.service)).toEqual(["sonarr"]);
   });
 
   it("a new commit for the service starts a new episode (a rolled-back failback is decided again)", () => {
@@ -148,8 +153,8 @@ describe("failbackTriggers", () => {
       actor: "failback",
       operation: "op-1",
     });
-    const [before] = failbackTriggers(snapshotWith(["sonarr"]), w1Ready, () => firstSeen);
-    const [after] = failbackTriggers(snapshotWith(["sonarr"], [rollback, quiesce]), w1Ready, () => firstSeen);
+    const [before] = failbackTriggers(snapshotWith(["sonarr"]), w1Ready, seen);
+    const [after] = failbackTriggers(snapshotWith(["sonarr"], [rollback, quiesce]), w1Ready, seen);
     expect(before?.key).not.toEqual(after?.key);
     expect(after?.key).toBe(`failback/sonarr/2026-03-01T02:00:00.000Z/${rollback.sha}`);
   });
