@@ -1,7 +1,7 @@
 // The node watcher end to end on the real control plane: w1's kwok process is killed, the real
 // node-lifecycle controller marks w1 NotReady, and with no call from anyone, one evacuate commit
-// by `node-watcher` follows `notReadyFor` later. The story harness's Flux stand-in applies it
-// (test/story/README.md) and the real scheduler runs the pod on w2 (its backup PV's node). The
+// by `node-watcher` follows `notReadyFor` later. Flux's real controllers (the story harness,
+// test/story/README.md) apply it and the real scheduler runs the pod on w2 (its backup PV's node). The
 // app rolls out with RollingUpdate here, so the new pod does not wait for the one stuck
 // Terminating on the dead node (with Recreate it would, until the node is fenced: the story
 // tests show that remedy, the guard-rail test requireOutOfServiceTaint).

@@ -64,7 +64,7 @@ export interface Story extends StoryWorld {
   server: RunningServer;
   serverLog: string[];
   /** Rewrites failover-api's configuration and waits until the server reloaded it. */
-  reconfigure(changes: { reconcile: boolean }): Promise<void>;
+  reconfigure(changes: Partial<Pick<StoryConfigOptions, "reconcile" | "automation">>): Promise<void>;
 }
 
 export async function startStory(o: StoryOptions): Promise<Story> {
@@ -97,6 +97,7 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     throw error;
   }
   const running = server;
+  let written = world.config;
   return {
     ...world,
     server: running,
@@ -104,7 +105,9 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     reconfigure: async (changes) => {
       const reloads = () => serverLog.filter((l) => l.includes('"Configuration reloaded"')).length;
       const before = reloads();
-      await writeStoryConfig(world.configPath, { ...world.config, ...changes });
+      // Changes add up: each reconfigure starts from the file the last one wrote.
+      written = { ...written, ...changes };
+      await writeStoryConfig(world.configPath, written);
       await waitFor(
         "failover-api to reload its configuration",
         () => Promise.resolve(reloads()),
