@@ -147,7 +147,8 @@ export function decide(input: DecisionInput): Outcome {
   return {
     kind: settings.dryRun ? "would-act" : "act",
     reason: why.reason,
-    detail: `${why.detail}: ${action} ${eligible.join(", ")}${skipped}${settings.dryRun ? " — dry run, nothing committed" : ""}`,
+    // A failback is always a planned move: say so where the decision is read.
+    detail: `${why.detail}: ${facts.trigger === "failback" ? "final-sync " : ""}${action} ${eligible.join(", ")}${skipped}${settings.dryRun ? " — dry run, nothing committed" : ""}`,
     action,
     services: eligible,
     excluded,

@@ -361,12 +361,12 @@ const rows: Row[] = [
   },
   // failback
   {
-    name: "failback: primary healthy for healthyFor, service on backup: demote",
+    name: "failback: primary healthy for healthyFor, service on backup: a final-sync demote",
     input: input({ facts: failback(), services: [onBackup("a")], nodesNotReady: [] }),
     kind: "act",
     reason: "primary-healthy",
     services: ["a"],
-    detail: /demote a$/,
+    detail: /^primary node Ready since 2026-03-01T02:30:00Z \(60m\): final-sync demote a$/,
   },
   {
     name: "failback: primary not healthy long enough: wait",

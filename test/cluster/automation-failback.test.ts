@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStory, type Story } from "../story/story-harness.js";
 import {
+  api,
   backupNode,
   deploymentYaml,
   kustomizationYaml,
@@ -15,6 +16,7 @@ import {
   nodeReady,
   primaryNode,
   pvcYaml,
+  type StatusBody,
 } from "../story/story-fixtures.js";
 import { waitFor } from "../story/wait-for.js";
 import { git } from "../support/test-git.js";
@@ -231,6 +233,15 @@ describe("automatic failback: after healthyFor, inside the window, with a final 
       (r) => r !== "True",
       90_000,
     );
+    // The leader must see w1 down (its view, then a few of its 1 s looks) before w1 returns: on
+    // kwok the Ready condition keeps the node's creation time, so that sight is all there is.
+    await waitFor(
+      "failover-api to see w1 NotReady",
+      async () => (await api<StatusBody>(story.server.url, "GET", `/api/failover/${app}/status`)).body,
+      (st) => st.live?.nodes[primaryNode]?.ready === false,
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 3000));
     const inside = windowAround(-1, 60);
     await story.reconfigure({ automation: automation(inside) });
     const tBack = Date.now();
