@@ -14,6 +14,7 @@ import type { DecisionJournal } from "./decision-journal.js";
 import { Episodes } from "./episodes.js";
 import { failbackTriggers, runningFailback } from "./failback-watcher.js";
 import { guardRailHistory } from "./guard-rail-history.js";
+import { NodeSightings } from "./node-sightings.js";
 import { nodesNotReady, nodeWatcherFacts } from "./node-watcher.js";
 import { serviceFacts } from "./service-facts.js";
 
@@ -58,10 +59,7 @@ export class AutomationEngine {
   readonly #queue = new SerialQueue();
   readonly #alerts = new AlertIntake();
   readonly #episodes: Episodes;
-  readonly #firstSeenNotReady = new Map<string, Date>();
-  readonly #firstSeenReady = new Map<string, Date>();
-  /** Nodes this process saw turn Ready after seeing them NotReady, and when. */
-  readonly #readyAgainAt = new Map<string, Date>();
+  readonly #sightings = new NodeSightings();
   readonly #timers = new Set<NodeJS.Timeout>();
   #tick: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
@@ -149,36 +147,21 @@ export class AutomationEngine {
     }
     if (view === null) return;
     const nodes = view.nodes();
-    const now = this.#deps.now();
-    for (const n of nodes) {
-      if (n.ready && this.#firstSeenNotReady.has(n.name)) this.#readyAgainAt.set(n.name, now);
-      if (!n.ready) this.#readyAgainAt.delete(n.name);
-      const [seen, other] = n.ready
-        ? [this.#firstSeenReady, this.#firstSeenNotReady]
-        : [this.#firstSeenNotReady, this.#firstSeenReady];
-      other.delete(n.name);
-      if (!seen.has(n.name)) seen.set(n.name, now);
-    }
-    const watching = config.automation.nodeWatcher.enabled;
-    const triggers = watching
-      ? nodeWatcherFacts(config.services, nodes, (name) => this.#firstSeenNotReady.get(name) ?? now)
+    this.#sightings.look(nodes, this.#deps.now());
+    const triggers = config.automation.nodeWatcher.enabled
+      ? nodeWatcherFacts(config.services, nodes, (name) => this.#sightings.firstSeenNotReady(name))
       : [];
     this.#episodes.prune("node-watcher/", new Set(triggers.map((f) => this.#nodeKey(f))));
     for (const facts of triggers) await this.#evaluate(this.#nodeKey(facts), facts);
-    await this.#scanFailback(nodes, now);
+    await this.#scanFailback(nodes);
   }
 
   /** Failback (opt-in): each service on its backup whose primary is Ready, one at a time. */
-  async #scanFailback(nodes: ReturnType<ClusterView["nodes"]>, now: Date): Promise<void> {
+  async #scanFailback(nodes: ReturnType<ClusterView["nodes"]>): Promise<void> {
     const snapshot = this.#deps.operations.snapshot;
     const enabled = this.#deps.config().automation.failback.enabled;
     const triggers =
-      enabled && snapshot !== undefined
-        ? failbackTriggers(snapshot, nodes, {
-            firstSeenReady: (name) => this.#firstSeenReady.get(name) ?? now,
-            readyAgainAt: (name) => this.#readyAgainAt.get(name) ?? null,
-          })
-        : [];
+      enabled && snapshot !== undefined ? failbackTriggers(snapshot, nodes, this.#sightings) : [];
     this.#episodes.prune("failback/", new Set(triggers.map((t) => t.key)));
     for (const t of triggers) {
       await this.#evaluate(t.key, t.facts);
