@@ -210,6 +210,11 @@ describe("automation from a real Alertmanager", () => {
     const am = await fetch(`${alertmanager.url}/metrics`).then((r) => r.text());
     expect(am).toMatch(/alertmanager_notifications_total\{integration="webhook"[^}]*\} [1-9]/);
     expect(am).toMatch(/alertmanager_notifications_failed_total\{integration="webhook"[^}]*\} 0/);
+    const deliveries = /alertmanager_notifications_total\{integration="webhook"[^}]*\} (\d+)/.exec(am)?.[1];
+    console.log(
+      `[automation] Alertmanager: ${deliveries} webhook deliveries, ${await received("firing")} firing and ` +
+        `${await received("resolved")} resolved alerts taken in; ${all.length} decisions, 1 commit`,
+    );
   });
 
   it("a promote rule acts on the first delivery once the alert has fired for minFiring", async () => {
