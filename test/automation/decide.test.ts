@@ -315,7 +315,9 @@ const rows: Row[] = [
   },
   {
     name: "a real run ignores earlier would-acts",
-    input: input({ decisions: [{ at: ago(60), decision: "would-act", services: ["a", "b"], failed: false }] }),
+    input: input({
+      decisions: [{ at: ago(60), decision: "would-act", services: ["a", "b"], failed: false }],
+    }),
     kind: "act",
     reason: "node-not-ready",
   },
