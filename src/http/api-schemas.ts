@@ -121,7 +121,7 @@ export const operationSchema = z
   })
   .openapi("Operation");
 
-const progressSchema = z
+export const progressSchema = z
   .object({
     pushedAt: z.string().nullable(),
     fluxAppliedAt: z.string().nullable(),

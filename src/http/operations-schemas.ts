@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { progressSchema } from "./api-schemas.js";
 
 /** SPEC §5.2 shapes: the operations of planned moves (and of emergency ones, as one step). */
 
@@ -39,15 +40,6 @@ const stepSchema = z
     detail: z.string(),
   })
   .openapi("OperationStep");
-
-const progressSchema = z
-  .object({
-    pushedAt: z.string().nullable(),
-    fluxAppliedAt: z.string().nullable(),
-    runningAt: z.string().nullable(),
-    runningNode: z.string().nullable(),
-  })
-  .openapi("OperationProgress");
 
 export const operationDetailSchema = z
   .object({
