@@ -8,6 +8,7 @@ import {
   nodeParams,
   operationBody,
   operationQuery,
+  planQuery,
   operationResultSchema,
   problemSchema,
   readinessSchema,
@@ -105,7 +106,7 @@ function planRoute(action: "promote" | "demote") {
     tags: ["operations"],
     summary: `Plan a ${action} (requires dry-run=true; without it answers 405)`,
     security: readSecurity,
-    request: { params: serviceParams, query: operationQuery },
+    request: { params: serviceParams, query: planQuery },
     responses: {
       ...ok(operationResultSchema, "The plan: checks and exact diff; nothing written."),
       ...problems(400, 401, 403, 404, 405, 409, 422, 500, 503),

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { progressSchema } from "./api-schemas.js";
+import { historyQuery, progressSchema } from "./api-schemas.js";
 
 /** SPEC §5.2 shapes: the operations of planned moves (and of emergency ones, as one step). */
 
@@ -14,15 +14,7 @@ export const operationParams = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: "3f1c9a2e-8b7d-4c1e-9f00-2a6b5c4d3e21" }),
 });
 
-export const operationsQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(200)
-    .default(20)
-    .openapi({ type: "integer", description: "Newest first; default 20, at most 200." }),
-});
+export const operationsQuery = historyQuery;
 
 export const abortQuery = z.object({
   reason: z.string().max(1000).optional().openapi({ description: "Recorded in the rollback commit." }),
