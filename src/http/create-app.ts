@@ -140,11 +140,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
       // ReplicationSource and a way to quiesce: 422), so the plan never promises more than the move.
       if (options.finalSync === true) {
         const planned = await deps.planned.start(action, service, { ...options, dryRun: true });
-        if (planned.kind === "result") return c.json(planned.result, 200);
-        throw new FailoverError(
-          "INTERNAL",
-          `a dry-run of ${service} started operation ${planned.operation.id}`,
-        );
+        if (planned.kind === "result" && planned.result.action !== "evacuate")
+          return c.json(planned.result, 200);
+        throw new FailoverError("INTERNAL", `a dry-run of ${service} answered with no plan of it`);
       }
       const result = await deps.operations.switchService(service, action, { ...options, dryRun: true });
       return c.json(result, 200);
