@@ -121,7 +121,9 @@ describe("the dashboard's page, assets and /api/dashboard", () => {
       maxReplicationAgeSeconds: 7200,
       replication: [
         { kind: "ReplicationDestination", name: "sonarr-config-backup", direction: "forward" },
+        { kind: "ReplicationSource", name: "sonarr-config", direction: "forward" },
         { kind: "ReplicationSource", name: "sonarr-config-reverse", direction: "reverse" },
+        { kind: "ReplicationDestination", name: "sonarr-config-restore", direction: "reverse" },
       ],
     });
 

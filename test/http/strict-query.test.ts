@@ -43,7 +43,7 @@ describe("query parameters", () => {
         expect(response.status, `${path}?${typo}`).toBe(400);
         expect(body.code).toBe("INVALID_INPUT");
         expect(body.errors).toEqual([
-          `${typo}: unknown query parameter (did you mean "dry-run"?); this route takes dry-run, dryRun, force, reason`,
+          `${typo}: unknown query parameter (did you mean "dry-run"?); this route takes dry-run, dryRun, force, reason, final-sync, finalSync, wait`,
         ]);
         expect(body.detail).toContain(typo);
       }
