@@ -54,7 +54,7 @@ export function ServicePage({ service }: { service: string }) {
       {outcome ? <OutcomeBanner outcome={outcome} /> : null}
       <Troubles status={status} problems={summary.problems} />
 
-      {current ? <OperationCard op={current} service={service} /> : null}
+      {current ? <OperationCard key={current.id} op={current} service={service} /> : null}
 
       <ActionPanel
         key={summary.role}
