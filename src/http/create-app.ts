@@ -142,6 +142,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     app.openapi(route, async (c) => {
       const { service } = c.req.valid("param");
       const options = operationOptions(c.req.valid("query"), {}, c.get("actor"), c.get("requestId"));
+      // A planned move's plan is the POST dry-run's, with its requirements (a cluster: 409; a
+      // ReplicationSource and a way to quiesce: 422), so the plan never promises more than the move.
+      if (options.finalSync === true) {
+        const planned = await deps.planned.start(action, service, { ...options, dryRun: true });
+        if (planned.kind === "result" && planned.result.action !== "evacuate")
+          return c.json(planned.result, 200);
+        throw new FailoverError("INTERNAL", `a dry-run of ${service} answered with no plan of it`);
+      }
       const result = await deps.operations.switchService(service, action, { ...options, dryRun: true });
       return c.json(result, 200);
     });
