@@ -36,11 +36,6 @@ const retryableByDefault: ReadonlySet<ErrorCode> = new Set([
   "GIT_PUSH_REJECTED",
   "CLUSTER_UNAVAILABLE",
   "NOT_LEADER",
-  /** A planned move needs a cluster to observe each step (SPEC §5.1). */
-  "CLUSTER_REQUIRED",
-  "OPERATION_NOT_FOUND",
-  /** A planned move of the service is already running, or the operation can no longer be aborted. */
-  "OPERATION_CONFLICT",
   "SHUTTING_DOWN",
 ]);
 
