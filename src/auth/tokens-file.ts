@@ -6,7 +6,8 @@ import { yamlNestingProblem } from "../domain/yaml-nesting.js";
 
 const maxTokensBytes = 1024 * 1024;
 
-export type TokenRole = "operator" | "viewer";
+/** `automation`: may only post to the Alertmanager webhook (SPEC §10). */
+export type TokenRole = "operator" | "viewer" | "automation";
 
 export interface ApiToken {
   name: string;
@@ -18,7 +19,7 @@ const tokensSchema = z
   .array(
     z.strictObject({
       name: z.string().min(1).max(100),
-      role: z.enum(["operator", "viewer"]),
+      role: z.enum(["operator", "viewer", "automation"]),
       // Short tokens are guessable; 16 characters is the floor, `openssl rand -hex 32` the advice.
       token: z.string().min(16),
     }),

@@ -10,6 +10,8 @@ import type { ReplicationRecord } from "./replication-record.js";
  */
 export interface ClusterView extends LiveView {
   node(name: string): NodeRecord | undefined;
+  /** Every node, by name. */
+  nodes(): NodeRecord[];
   pods(namespace: string, workloadName: string): PodRecord[];
   replication(namespace: string, kind: string, name: string): ReplicationRecord | undefined;
   fluxOwners(files: readonly string[]): KustomizationRecord[];

@@ -124,6 +124,10 @@ export class ClusterWatcher implements ClusterView {
     return this.#nodes.get(null, name);
   }
 
+  nodes(): NodeRecord[] {
+    return this.#nodes.records().sort((a, b) => a.name.localeCompare(b.name));
+  }
+
   /** Pods of a workload (see podBelongsTo); the kind comes from the configured services. */
   pods(namespace: string, workloadName: string): PodRecord[] {
     const configured = this.#services.find(

@@ -1,4 +1,5 @@
 import type { ServiceSpec } from "../domain/service-spec.js";
+import type { AutomationSettings } from "./automation-settings.js";
 import type { RawConfig } from "./config-schema.js";
 
 /** The validated configuration with defaults applied to every service. */
@@ -10,7 +11,7 @@ export interface AppConfig {
   auth: RawConfig["auth"];
   /** False when the file has no `auth` section (token auth with the default tokens file). */
   authConfigured?: boolean;
-  automation: RawConfig["automation"];
+  automation: AutomationSettings;
   services: ServiceSpec[];
 }
 

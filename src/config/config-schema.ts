@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseDuration } from "../domain/duration.js";
 import { workloadKinds } from "../domain/service-spec.js";
+import { automationSchema } from "./automation-schema.js";
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const serviceName = z.string().regex(dnsLabel, "must be a DNS-1123 label (lowercase letters, digits, '-')");
@@ -108,16 +109,13 @@ const defaults = z
   })
   .default({ maxReplicationAge: "2h", finalSyncTimeout: "30m", quiesceTimeout: "5m" });
 
-// Automation (SPEC §10) is validated loosely here and in depth by its own module.
-const automation = z.looseObject({ enabled: z.boolean().default(false) }).default({ enabled: false });
-
 export const configSchema = z.strictObject({
   git,
   cluster,
   auth,
   defaults,
   services: z.array(service).default([]),
-  automation,
+  automation: automationSchema,
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -6,6 +6,7 @@ import { yamlNestingProblem } from "../domain/yaml-nesting.js";
 import { FailoverError } from "../domain/failover-error.js";
 import type { ExplicitEdit, QuiesceEdit, ServiceSpec } from "../domain/service-spec.js";
 import type { AppConfig } from "./app-config.js";
+import { resolveAutomation } from "./automation-settings.js";
 import { branchNameProblem } from "./branch-name.js";
 import { configSchema, type RawConfig, type RawService } from "./config-schema.js";
 import { formatIssuePath } from "./format-issue-path.js";
@@ -37,6 +38,7 @@ export function parseConfig(text: string, source: string): AppConfig {
   const services = raw.services.map((s, i) => resolveService(raw, s, `services[${i}]`, errors));
   checkAcrossServices(raw, errors);
   checkGit(raw, errors);
+  const automation = resolveAutomation(raw.automation, raw.cluster.enabled, errors);
   if (errors.length > 0) throw invalid(source, errors);
   return {
     source,
@@ -48,7 +50,7 @@ export function parseConfig(text: string, source: string): AppConfig {
     cluster: raw.cluster,
     auth: raw.auth,
     authConfigured: typeof value === "object" && value !== null && "auth" in value,
-    automation: raw.automation,
+    automation,
     services,
   };
 }

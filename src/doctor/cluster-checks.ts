@@ -3,6 +3,7 @@ import type { AppConfig } from "../config/app-config.js";
 import { fluxOwnersOf } from "../cluster/flux-owners.js";
 import { parseKustomization, type KustomizationRecord, type ObjectRef } from "../cluster/flux-records.js";
 import { clusterAccess } from "../cluster/kube-config.js";
+import { serverNamespace } from "../cluster/server-identity.js";
 import { apis } from "../cluster/watched-apis.js";
 import type { DoctorCheck } from "./doctor-check.js";
 
@@ -21,7 +22,7 @@ export interface NeededPermission {
  * namespace, the GitRepository in its namespace; the nudge patches the GitRepository and the
  * Kustomizations owning the changed files (in any namespace).
  */
-export function neededPermissions(config: AppConfig): NeededPermission[] {
+export function neededPermissions(config: AppConfig, ownNamespace = "default"): NeededPermission[] {
   const watch = (group: string, resource: string, namespace: string | null, why: string) =>
     (["list", "watch"] as const).map((verb) => ({ verb, group, resource, namespace, why }));
   const namespaces = [...new Set(config.services.map((s) => s.namespace))].sort();
@@ -52,6 +53,21 @@ export function neededPermissions(config: AppConfig): NeededPermission[] {
       namespace: null,
       why: "the Flux reconcile nudge",
     },
+    ...(["get", "create", "update"] as const).map((verb) => ({
+      verb,
+      group: "coordination.k8s.io",
+      resource: "leases",
+      namespace: ownNamespace,
+      why: "the leader Lease: only its holder acts (automation, planned moves)",
+    })),
+    // A Node's Events live in `default`; a workload's in its namespace.
+    ...[...new Set(["default", ...namespaces])].map((namespace) => ({
+      verb: "create",
+      group: "events.k8s.io",
+      resource: "events",
+      namespace,
+      why: "automation decisions recorded as Events",
+    })),
   ];
 }
 
@@ -214,7 +230,10 @@ export async function clusterChecks(
     { name: "cluster", status: "pass", detail: `${access.source}: ${access.server}` },
   ];
   const [rbac, flux] = await Promise.all([
-    checkPermissions(access.kubeConfig, neededPermissions(config)),
+    checkPermissions(
+      access.kubeConfig,
+      neededPermissions(config, serverNamespace(options.env ? { env: options.env } : {})),
+    ),
     checkFluxObjects(access.kubeConfig, config),
   ]);
   return [...checks, ...rbac, ...flux];

@@ -7,6 +7,7 @@ import { WorkingClone } from "../git/working-clone.js";
 import { silentLogger } from "../log/json-logger.js";
 import { FailoverOperations } from "../operations/failover-operations.js";
 import type { AppConfig } from "../config/app-config.js";
+import { automationCheck } from "./automation-check.js";
 import { clusterChecks } from "./cluster-checks.js";
 import type { DoctorCheck } from "./doctor-check.js";
 import { checkKeyFile, checkKnownHosts, sshHostOf } from "./ssh-files.js";
@@ -44,7 +45,9 @@ export async function runDoctor(
       ? config.git.dataDir
       : join(options.cacheDir, cloneCacheName(config.git.url)));
   await gitChecks(config, cloneDir, checks);
-  checks.push(...(await clusterChecks(config, options)));
+  const cluster = await clusterChecks(config, options);
+  checks.push(...cluster);
+  checks.push(automationCheck(config, cluster[0]?.status === "pass"));
   return checks;
 }
 

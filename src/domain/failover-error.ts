@@ -18,6 +18,7 @@ export const errorCodes = [
   "GIT_FAILED",
   "DISK_FULL",
   "CLUSTER_UNAVAILABLE",
+  "NOT_LEADER",
   /** A planned move needs a cluster to observe each step (SPEC §5.1). */
   "CLUSTER_REQUIRED",
   "OPERATION_NOT_FOUND",
@@ -34,11 +35,7 @@ const retryableByDefault: ReadonlySet<ErrorCode> = new Set([
   "DISK_FULL",
   "GIT_PUSH_REJECTED",
   "CLUSTER_UNAVAILABLE",
-  /** A planned move needs a cluster to observe each step (SPEC §5.1). */
-  "CLUSTER_REQUIRED",
-  "OPERATION_NOT_FOUND",
-  /** A planned move of the service is already running, or the operation can no longer be aborted. */
-  "OPERATION_CONFLICT",
+  "NOT_LEADER",
   "SHUTTING_DOWN",
 ]);
 

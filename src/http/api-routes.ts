@@ -8,6 +8,7 @@ import {
   nodeParams,
   operationBody,
   operationQuery,
+  planQuery,
   operationResultSchema,
   problemSchema,
   readinessSchema,
@@ -109,8 +110,11 @@ function planRoute(action: "promote" | "demote") {
     path: `/api/failover/{service}/${action}`,
     tags: ["operations"],
     summary: `Plan a ${action} (requires dry-run=true; without it answers 405)`,
+    description:
+      "With final-sync=true, the plan of a planned move, as the POST dry-run answers it: the switch's " +
+      "diff and checks, or 409 without a cluster and 422 when the service cannot move planned.",
     security: readSecurity,
-    request: { params: serviceParams, query: operationQuery },
+    request: { params: serviceParams, query: planQuery },
     responses: {
       ...ok(operationResultSchema, "The plan: checks and exact diff; nothing written."),
       ...problems(400, 401, 403, 404, 405, 409, 422, 500, 503),

@@ -39,9 +39,18 @@ export const operationQuery = z.object({
 });
 
 /**
- * GET …/promote only plans, so there `dry-run=true` is required (without it: 405, SPEC §7). The
- * alias `dryRun` is still accepted, mapped onto `dry-run`, but not documented twice.
+ * GET …/promote only plans, so `dry-run=true` is required there (without it: 405, SPEC §7, checked
+ * before this schema). Documented as required so that clients send it; the alias `dryRun=true`
+ * is still accepted in its place.
  */
+export const planQuery = operationQuery.extend({
+  "dry-run": z
+    .enum(["true"])
+    .optional()
+    .openapi({ param: { required: true }, description: "Required: GET only plans (or `dryRun=true`)." }),
+  dryRun: z.enum(["true"]).optional().openapi({ description: "Alias of `dry-run`." }),
+});
+
 export const operationBody = z
   .strictObject({
     reason: z.string().max(1000).optional(),
@@ -53,6 +62,7 @@ export const operationBody = z
   .openapi("OperationRequest");
 
 // Strictly decimal digits: Number() would also take "0x10", "1e1", " 5" and "".
+/** `?limit=` of the history and of the operations list: strictly decimal, 1–200, default 20. */
 export const historyQuery = z.object({
   limit: z
     .string()
@@ -121,7 +131,7 @@ export const operationSchema = z
   })
   .openapi("Operation");
 
-const progressSchema = z
+export const progressSchema = z
   .object({
     pushedAt: z.string().nullable(),
     fluxAppliedAt: z.string().nullable(),

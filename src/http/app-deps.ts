@@ -1,5 +1,6 @@
 import type { Registry } from "prom-client";
 import type { ApiToken } from "../auth/tokens-file.js";
+import type { AutomationApi } from "../automation/automation-service.js";
 import type { AppConfig } from "../config/app-config.js";
 import type { EventHub } from "../events/event-hub.js";
 import type { Logger } from "../log/logger.js";
@@ -30,6 +31,8 @@ export interface AppDeps {
   readiness: () => Readiness;
   /** One service in depth: the snapshot plus what the cluster says (live, replication, progress). */
   status: (snapshot: RepoSnapshot, service: string) => ServiceStatus;
+  /** SPEC §10: decisions and the Alertmanager webhook; absent means no automation (all off). */
+  automation?: AutomationApi;
   /** What `GET /api/events` streams (src/events). */
   events: EventHub;
   /** The built dashboard; default: read from dist/web. */

@@ -21,7 +21,15 @@ export function bearerOf(header: string | undefined): string | undefined {
   return match?.[1];
 }
 
-export type Access = "read" | "operate";
+/** `alert`: the Alertmanager webhook, the one route an `automation` token may call. */
+export type Access = "read" | "operate" | "alert";
+
+export const alertWebhookPath = "/api/webhooks/alertmanager";
+
+export function accessFor(method: string, path: string): Access {
+  if (method === "GET" || method === "HEAD") return "read";
+  return path === alertWebhookPath ? "alert" : "operate";
+}
 
 /** Why no bearer token could be taken from the header: absent, another scheme, or malformed. */
 function missingBearer(header: string | undefined): string {
@@ -43,7 +51,7 @@ export function authorize(
   access: Access,
 ): AuthOutcome {
   if (auth.mode === "none") return { ok: true, actor: "anonymous" };
-  const needed = access === "operate" || auth.readRequiresToken;
+  const needed = access !== "read" || auth.readRequiresToken;
   const presented = bearerOf(header);
   if (presented === undefined) {
     return needed
@@ -52,12 +60,25 @@ export function authorize(
   }
   const token = findToken(tokens, presented);
   if (!token) return { ok: false, status: 401, detail: "the bearer token is not valid" };
-  const required: TokenRole = access === "operate" ? "operator" : "viewer";
-  if (required === "operator" && token.role !== "operator") {
+  // An automation token is for Alertmanager's webhook and nothing else, reads included.
+  if (token.role === "automation" && access !== "alert") {
     return {
       ok: false,
       status: 403,
-      detail: `token "${token.name}" has role ${token.role}; operator is required`,
+      detail: `token "${token.name}" has role automation, which may only POST ${alertWebhookPath}`,
+    };
+  }
+  const allowed: readonly TokenRole[] =
+    access === "operate"
+      ? ["operator"]
+      : access === "alert"
+        ? ["operator", "automation"]
+        : ["operator", "viewer"];
+  if (!allowed.includes(token.role)) {
+    return {
+      ok: false,
+      status: 403,
+      detail: `token "${token.name}" has role ${token.role}; ${allowed.join(" or ")} is required`,
     };
   }
   return { ok: true, actor: token.name };

@@ -19,8 +19,9 @@ import {
   readyRoute,
   serviceStatusRoute,
 } from "./api-routes.js";
-import { authorize } from "./authenticate.js";
 import { operationQuery } from "./api-schemas.js";
+import { accessFor, authorize } from "./authenticate.js";
+import { automationKnownRoutes, registerAutomationRoutes } from "./automation-routes.js";
 import { registerDashboardRoutes } from "./dashboard-routes.js";
 import { registerEventsRoutes } from "./events-routes.js";
 import { dryRunOf, operationOptions } from "./operation-options.js";
@@ -68,7 +69,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.use("*", limitBodies);
   app.use("/api/*", async (c, next) => {
     if (c.req.path === openApiPath) return next();
-    const access = c.req.method === "GET" || c.req.method === "HEAD" ? "read" : "operate";
+    const access = accessFor(c.req.method, c.req.path);
     const outcome = authorize(deps.config().auth, deps.tokens(), c.req.header("authorization"), access);
     if (!outcome.ok) {
       const code = outcome.status === 401 ? "UNAUTHORIZED" : "FORBIDDEN";
@@ -82,12 +83,18 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   // Before auth and before any handler: a mistyped option must never reach an operation.
   app.use("*", strictQuery(app));
   // The seed's curl plans with GET; executing needs POST, so GET without dry-run is the wrong
-  // method. A malformed value is left to the route's validator, so GET and POST word it alike.
+  // method. A malformed value is worded by the POST route's schema, so GET and POST word it alike.
   for (const action of ["promote", "demote"]) {
     app.use(`/api/failover/:service/${action}`, async (c, next) => {
       if (c.req.method !== "GET") return next();
       const query = operationQuery.safeParse(c.req.query());
-      if (!query.success || dryRunOf(query.data) === true) return next();
+      if (!query.success) {
+        const errors = validationErrors("query", query.error.issues);
+        return problemResponse(
+          makeProblem(400, "INVALID_INPUT", errors.join("; "), c.get("requestId"), { errors }),
+        );
+      }
+      if (dryRunOf(query.data) === true) return next();
       return methodNotAllowed(
         c.get("requestId"),
         ["POST"],
@@ -139,6 +146,14 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     app.openapi(route, async (c) => {
       const { service } = c.req.valid("param");
       const options = operationOptions(c.req.valid("query"), {}, c.get("actor"), c.get("requestId"));
+      // A planned move's plan is the POST dry-run's, with its requirements (a cluster: 409; a
+      // ReplicationSource and a way to quiesce: 422), so the plan never promises more than the move.
+      if (options.finalSync === true) {
+        const planned = await deps.planned.start(action, service, { ...options, dryRun: true });
+        if (planned.kind === "result" && planned.result.action !== "evacuate")
+          return c.json(planned.result, 200);
+        throw new FailoverError("INTERNAL", `a dry-run of ${service} answered with no plan of it`);
+      }
       const result = await deps.operations.switchService(service, action, { ...options, dryRun: true });
       return c.json(result, 200);
     });
@@ -196,6 +211,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     return (await answerMove(c, deps, { kind: "node", node }, options)) as never;
   });
 
+  registerAutomationRoutes(app, deps);
   registerEventsRoutes(app, deps.events);
   registerDashboardRoutes(app, deps);
   registerOperationsRoutes(app, deps);
@@ -233,7 +249,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
 
   app.notFound((c) => {
-    const known = knownRoutes.find((r) => r.pattern.test(c.req.path));
+    const known = [...knownRoutes, ...automationKnownRoutes].find((r) => r.pattern.test(c.req.path));
     if (known)
       return methodNotAllowed(
         c.get("requestId"),

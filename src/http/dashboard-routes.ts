@@ -124,7 +124,8 @@ export function registerDashboardRoutes(
     const info: DashboardInfo = {
       viewer: {
         name: token?.name ?? "anonymous",
-        role: token?.role ?? "anonymous",
+        // An automation token never gets here: it may only post to the Alertmanager webhook.
+        role: token === undefined || token.role === "automation" ? "anonymous" : token.role,
         canOperate: config.auth.mode === "none" || token?.role === "operator",
       },
       auth: { mode: config.auth.mode, readRequiresToken: config.auth.readRequiresToken },

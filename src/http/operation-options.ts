@@ -1,4 +1,3 @@
-import { FailoverError } from "../domain/failover-error.js";
 import type { OperationOptions } from "../operations/operation-types.js";
 
 interface QueryOptions {
@@ -29,7 +28,9 @@ export function dryRunOf(query: Pick<QueryOptions, "dry-run" | "dryRun">): boole
 
 /**
  * Query wins over body when both say something (the query is what the seed's curl lines use),
- * except for dry-run: two places that disagree about whether to write are refused, never guessed.
+ * except for dry-run: a dry-run asked for anywhere (`dry-run`, `dryRun`, the body) is a dry-run,
+ * so that no spelling of "only plan" can ever be outvoted into a write. The answer's `dryRun`
+ * says which it was.
  */
 export function operationOptions(
   query: QueryOptions,
@@ -37,14 +38,9 @@ export function operationOptions(
   actor: string,
   requestId: string,
 ): OperationOptions {
-  const said = [flag(query["dry-run"]), flag(query.dryRun), body.dryRun].filter((v) => v !== undefined);
-  if (new Set(said).size > 1) {
-    throw new FailoverError("INVALID_INPUT", "dry-run: the query and the body disagree; say it once", {
-      details: { errors: ["dry-run: the query and the body disagree; say it once"] },
-    });
-  }
+  const said = [flag(query["dry-run"]), flag(query.dryRun), body.dryRun];
   return {
-    dryRun: said[0] ?? false,
+    dryRun: said.includes(true),
     force: flag(query.force) ?? body.force ?? false,
     reason: query.reason ?? body.reason,
     finalSync: flag(query["final-sync"]) ?? flag(query.finalSync) ?? body.finalSync ?? false,

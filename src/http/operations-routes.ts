@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { OperationOptions } from "../operations/operation-types.js";
-import { ok, problems, security } from "./api-routes.js";
+import { ok, problems, readSecurity, security } from "./api-routes.js";
 import type { AppDeps, AppEnv } from "./app-deps.js";
 import {
   abortBody,
@@ -17,7 +17,7 @@ export const listOperationsRoute = createRoute({
   path: "/api/operations",
   tags: ["operations"],
   summary: "Recent operations with their steps, newest first (SPEC §5.2)",
-  security,
+  security: readSecurity,
   request: { query: operationsQuery },
   responses: {
     ...ok(operationsListSchema, "Operations read back from Git and folded with the cluster's state."),
@@ -30,7 +30,7 @@ export const getOperationRoute = createRoute({
   path: "/api/operations/{id}",
   tags: ["operations"],
   summary: "One operation: state, steps, progress",
-  security,
+  security: readSecurity,
   request: { params: operationParams },
   responses: {
     ...ok(operationDetailSchema, "The operation."),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { historyQuery, progressSchema } from "./api-schemas.js";
 
 /** SPEC §5.2 shapes: the operations of planned moves (and of emergency ones, as one step). */
 
@@ -13,15 +14,7 @@ export const operationParams = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: "3f1c9a2e-8b7d-4c1e-9f00-2a6b5c4d3e21" }),
 });
 
-export const operationsQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(200)
-    .default(20)
-    .openapi({ type: "integer", description: "Newest first; default 20, at most 200." }),
-});
+export const operationsQuery = historyQuery;
 
 export const abortQuery = z.object({
   reason: z.string().max(1000).optional().openapi({ description: "Recorded in the rollback commit." }),
@@ -39,15 +32,6 @@ const stepSchema = z
     detail: z.string(),
   })
   .openapi("OperationStep");
-
-const progressSchema = z
-  .object({
-    pushedAt: z.string().nullable(),
-    fluxAppliedAt: z.string().nullable(),
-    runningAt: z.string().nullable(),
-    runningNode: z.string().nullable(),
-  })
-  .openapi("OperationProgress");
 
 export const operationDetailSchema = z
   .object({

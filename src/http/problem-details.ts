@@ -37,6 +37,8 @@ const statusByCode: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   // Shutting down or the cluster API is away: another replica or a later retry can succeed.
   SHUTTING_DOWN: 503,
   CLUSTER_UNAVAILABLE: 503,
+  // Only the automation Lease holder takes alerts; Alertmanager retries a 503, reaching the other replica.
+  NOT_LEADER: 503,
 };
 
 const retryableCodes: ReadonlySet<ErrorCode> = new Set([
@@ -45,6 +47,7 @@ const retryableCodes: ReadonlySet<ErrorCode> = new Set([
   "GIT_PUSH_REJECTED",
   "SHUTTING_DOWN",
   "CLUSTER_UNAVAILABLE",
+  "NOT_LEADER",
 ]);
 
 const titles: Partial<Record<number, string>> = {

@@ -21,6 +21,7 @@ export interface FailoverMetrics {
   setReplicationAges(source: ReplicationAgeSource | undefined): void;
   configReloads: Counter<"result">;
   alertsReceived: Counter<"status">;
+  automationDecisions: Counter<"trigger" | "decision" | "reason">;
   timeToRunning: Histogram;
   /** Open `GET /api/events` streams (set by the event hub). */
   eventsClients: Gauge;
@@ -91,6 +92,12 @@ export function createMetrics(): FailoverMetrics {
     labelNames: ["status"] as const,
     registers,
   });
+  const automationDecisions = new Counter({
+    name: "failover_automation_decisions_total",
+    help: "Automation decisions by trigger, decision (acted, suppressed, would-act) and reason.",
+    labelNames: ["trigger", "decision", "reason"] as const,
+    registers,
+  });
   const timeToRunning = new Histogram({
     name: "failover_time_to_running_seconds",
     help: "Time from the pushed commit to the app's pod Ready on the target node.",
@@ -150,6 +157,7 @@ export function createMetrics(): FailoverMetrics {
     },
     configReloads,
     alertsReceived,
+    automationDecisions,
     timeToRunning,
     eventsClients,
     finalSync,

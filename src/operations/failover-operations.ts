@@ -182,7 +182,9 @@ export class FailoverOperations {
     if (!config.services.some((s) => s.primaryNode === node || s.backupNode === node)) {
       throw new FailoverError("NODE_NOT_FOUND", `no service names node "${node}"`);
     }
-    const names = config.services.filter((s) => s.primaryNode === node).map((s) => s.name);
+    const names = config.services
+      .filter((s) => s.primaryNode === node && (options.only?.includes(s.name) ?? true))
+      .map((s) => s.name);
     return this.#run("evacuate", names, options, (snapshot) => {
       // A service in the middle of a planned move is left to it (abort it to move it now).
       const open = openPlannedMoves(snapshot);

@@ -78,6 +78,8 @@ export interface OperationOptions {
   reason?: string | undefined;
   actor: string;
   requestId: string;
+  /** Evacuate only these of the node's services (automation leaves out those in cooldown). */
+  only?: readonly string[];
 }
 
 /** SPEC §7 `live`: what the cluster shows for the service (null without a cluster). */

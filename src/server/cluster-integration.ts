@@ -1,5 +1,7 @@
 import type { AppConfig } from "../config/app-config.js";
+import type { ClusterView } from "../cluster/cluster-view.js";
 import { ClusterWatcher } from "../cluster/cluster-watcher.js";
+import { EventWriter } from "../cluster/event-writer.js";
 import { FluxNudge } from "../cluster/flux-nudge.js";
 import { clusterAccess } from "../cluster/kube-config.js";
 import { LeaderElection } from "../cluster/leader-election.js";
@@ -24,6 +26,10 @@ export interface ClusterIntegration {
    * operations and takes automatic decisions. Null without a cluster.
    */
   leader: LeaderElection | null;
+  /** The whole in-memory cluster state (automation reads nodes), null like `live()`. */
+  view(): ClusterView | null;
+  /** Writes Kubernetes Events (automation decisions); null without a cluster. */
+  events: EventWriter | null;
   /** Flux's GitRepository artifact revision: it moves when a commit was pushed (by any replica). */
   sourceRevision(): string | null;
   pushed: NonNullable<OperationObserver["pushed"]>;
@@ -84,9 +90,12 @@ export function startClusterIntegration(
     logger: log,
   });
   leader.start();
+  const events = new EventWriter({ kubeConfig: access.kubeConfig, instance: leader.identity, logger: log });
   logger.info("Watching the cluster", { source: access.source, server: access.server });
   return {
     live: () => (watcher.connected ? watcher : null),
+    view: () => (watcher.connected ? watcher : null),
+    events,
     status: {
       live: (state) =>
         liveStatus(state.spec, watcher, {

@@ -14,6 +14,8 @@ export const noCluster: ClusterIntegration = {
   live: () => null,
   status: null,
   leader: null,
+  view: () => null,
+  events: null,
   sourceRevision: () => null,
   pushed: () => undefined,
   fetched: () => undefined,

@@ -16,6 +16,7 @@ import { JsonLogger } from "../log/json-logger.js";
 import type { Logger } from "../log/logger.js";
 import { createMetrics } from "../metrics/failover-metrics.js";
 import { FailoverOperations } from "../operations/failover-operations.js";
+import { assertAutomationRunnable, startAutomation } from "./automation-setup.js";
 import type { RepoSnapshot } from "../operations/repo-snapshot.js";
 import { EventHub } from "../events/event-hub.js";
 import { LiveEvents } from "../events/live-events.js";
@@ -186,6 +187,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger: logger.child({ component: "operations" }),
     onEnded: (op) => metrics.observer.plannedMoveEnded?.(op),
   });
+  let automation;
+  try {
+    automation = startAutomation({
+      config: () => current.config,
+      operations,
+      planned,
+      cluster,
+      metrics,
+      logger,
+    });
+  } catch (error) {
+    live.close();
+    hub.close();
+    await cluster.stop();
+    await credentials.dispose();
+    throw error;
+  }
   const readiness: Readiness = {
     configLoaded: true,
     gitReachable: false,
@@ -225,6 +243,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       try {
         const next = await loadAll(options.configPath);
         if (next.fingerprint === current.fingerprint) return;
+        assertAutomationRunnable(next.config, cluster);
         current = next; // one assignment: readers see the old or the new configuration, never a mix
         metrics.configReloads.inc({ result: "success" });
         logger.info("Configuration reloaded", { services: next.config.services.length });
@@ -252,6 +271,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     readiness: () => readiness,
     status,
     events: hub,
+    automation: automation.api,
     planned,
   });
   const limits = { ...defaultHttpLimits, ...options.httpLimits };
@@ -263,6 +283,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     for (const w of watches) w.close();
     live.close();
     hub.close();
+    await automation.stop();
     await cluster.stop();
     await credentials.dispose();
     throw error;
@@ -286,6 +307,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       live.close();
       hub.close(); // open event streams would hold server.close() forever
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await automation.stop();
       await operations.idle();
       await closed;
       await reloading;

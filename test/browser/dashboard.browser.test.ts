@@ -171,6 +171,30 @@ describe("the dashboard in Chromium, auth off (the demo's data)", () => {
     expect(await page.getByRole("button", { name: "Force demote overseerr…" }).count()).toBe(1);
   });
 
+  it("a planned move without a cluster: chosen by keyboard, refused with the reason, nothing to force, nothing written", async () => {
+    const page = await newPage();
+    await open(page, app.base, "/services/tautulli");
+    await page.locator("[data-plan=ok]").waitFor();
+    const before = await remoteHead();
+    const emergency = page.getByRole("radio", { name: /^Emergency move/ });
+    const planned = page.getByRole("radio", { name: /^With a final sync \(planned move: no data lost\)/ });
+    expect(await emergency.isChecked()).toBe(true);
+    await emergency.focus();
+    await page.keyboard.press("ArrowDown");
+    expect(await planned.isChecked()).toBe(true);
+    await page.locator("[data-plan=refused]").waitFor();
+    const refusal = page.locator("[data-problem=CLUSTER_REQUIRED]");
+    expect(await refusal.getByRole("alert").textContent()).toContain("a final sync needs the cluster");
+    expect(await refusal.textContent()).toContain("This cannot be forced");
+    expect(await page.getByRole("button", { name: /^(Promote|Force)/ }).count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    // Back to the emergency move: its plan and its button return.
+    await page.keyboard.press("ArrowUp");
+    expect(await emergency.isChecked()).toBe(true);
+    await page.getByRole("button", { name: "Promote tautulli to w2" }).waitFor();
+    expect(await remoteHead()).toBe(before);
+  });
+
   it("nodes: readiness, dependents, and an evacuate plan", async () => {
     const page = await newPage();
     await open(page, app.base, "/nodes");

@@ -84,7 +84,7 @@ describe("doctor with a cluster", () => {
 
   it("passes everything as the deploy/base ServiceAccount, end to end through runDoctor", async () => {
     const checks = await runDoctor(await writeConfig("ok"), undefined, {
-      env: { KUBECONFIG: rbacKubeconfig },
+      env: { KUBECONFIG: rbacKubeconfig, POD_NAMESPACE: "failover-system" },
     });
     for (const c of checks) expect(c.status, `${c.name}: ${c.detail}`).toBe("pass");
     const named = byName(checks);
@@ -112,9 +112,22 @@ describe("doctor with a cluster", () => {
         "rbac/list kustomizations.kustomize.toolkit.fluxcd.io",
         "rbac/watch kustomizations.kustomize.toolkit.fluxcd.io",
         "rbac/patch kustomizations.kustomize.toolkit.fluxcd.io",
+        "rbac/get leases.coordination.k8s.io (failover-system)",
+        "rbac/create leases.coordination.k8s.io (failover-system)",
+        "rbac/update leases.coordination.k8s.io (failover-system)",
+        "rbac/create events.events.k8s.io (default)",
+        "rbac/create events.events.k8s.io (apps)",
       ].sort(),
     );
     expect(named["rbac/watch pods (apps)"]?.detail).toBe("may watch pods in namespace apps");
+    expect(named["rbac/update leases.coordination.k8s.io (failover-system)"]?.detail).toBe(
+      "may update leases.coordination.k8s.io in namespace failover-system",
+    );
+    expect(named.automation).toEqual({
+      name: "automation",
+      status: "pass",
+      detail: "off (automation.enabled: false): nothing acts on its own",
+    });
   });
 
   it("fails each RBAC check for a ServiceAccount without bindings, naming the missing permission", async () => {
@@ -132,6 +145,10 @@ describe("doctor with a cluster", () => {
     expect(named["rbac/watch pods (apps)"]?.detail).toContain(
       "missing permission: watch pods in namespace apps",
     );
+    expect(named["rbac/create events.events.k8s.io (default)"]?.detail).toContain(
+      "missing permission: create events.events.k8s.io in namespace default (needed for automation decisions recorded as Events)",
+    );
+    expect(named["rbac/create leases.coordination.k8s.io (default)"]?.status).toBe("fail");
     // Without read access the Flux objects cannot be checked either: a failure, not a pass.
     expect(named["flux-git-repository"]).toMatchObject({
       status: "fail",

@@ -136,6 +136,7 @@ const allowedGrants = new Set<string>([
   ...[...read, "patch"].map((v) => grant("source.toolkit.fluxcd.io", "gitrepositories", v)),
   ...[...read, "patch"].map((v) => grant("kustomize.toolkit.fluxcd.io", "kustomizations", v)),
   ...[...read, "create", "update", "patch"].map((v) => grant("coordination.k8s.io", "leases", v)),
+  grant("events.k8s.io", "events", "create"),
 ]);
 const writeVerbs = ["create", "update", "delete", "deletecollection", "escalate", "bind", "impersonate"];
 
@@ -352,7 +353,8 @@ describe("deploy base (kubectl kustomize deploy)", () => {
             if (resource === "leases") expect(role.kind, where).toBe("Role");
             for (const verb of rule.verbs) {
               granted.add(grant(group, resource, verb));
-              if (writeVerbs.includes(verb))
+              // Writes only on leases, plus creating Events (automation decisions).
+              if (writeVerbs.includes(verb) && !(resource === "events" && verb === "create"))
                 expect(resource, `${where}: ${verb} only on leases`).toBe("leases");
             }
           }

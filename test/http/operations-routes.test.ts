@@ -276,6 +276,20 @@ describe("planned moves over HTTP (app.request, real Git over SSH, scripted live
       "met by step 1 (quiesce)",
     );
     expect(body.diff).not.toContain("replicas");
+    // GET plans it alike (the dashboard's dry-run), and refuses alike without a cluster.
+    const planned = await call("GET", "/api/failover/sonarr/promote?final-sync=true&dry-run=true");
+    expect(planned.response.status).toBe(200);
+    expect(planned.body).toMatchObject({ ...body, checks: body.checks });
+    world.cluster.enabled = false;
+    const refused = await call("GET", "/api/failover/sonarr/promote?final-sync=true&dry-run=true");
+    expect(refused.response.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: "CLUSTER_REQUIRED" });
+    const unsupported = await call("GET", "/api/failover/kometa/promote?final-sync=true&dry-run=true");
+    expect(unsupported.response.status).toBe(409);
+    world.cluster.enabled = true;
+    const cron = await call("GET", "/api/failover/kometa/promote?final-sync=true&dry-run=true");
+    expect(cron.response.status).toBe(422);
+    expect(cron.body.detail).toContain("no way to quiesce kometa");
     expect(await world.remoteHead()).toBe(head);
   });
 

@@ -202,6 +202,7 @@ export interface StoryConfigOptions {
   reconcile?: boolean;
   /** Keys added to `defaults` (e.g. quiesceTimeout). */
   defaults?: Record<string, unknown>;
+  automation?: Record<string, unknown>;
 }
 
 /** failover-api's configuration (SPEC §3): cluster on, Flux nudge on unless turned off, no auth. */
@@ -228,6 +229,7 @@ export async function writeStoryConfig(file: string, o: StoryConfigOptions): Pro
       auth: { mode: "none" },
       defaults: { primaryNode, backupNode, maxReplicationAge: "2h", ...o.defaults },
       services: o.services.map(serviceConfig),
+      ...(o.automation ? { automation: o.automation } : {}),
     }),
   );
 }

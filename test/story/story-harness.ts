@@ -36,6 +36,8 @@ export interface StoryOptions {
   defaults?: Record<string, unknown>;
   /** Record a recent sync on each service's forward `<name>-config-backup` (default true). */
   seedForwardSync?: boolean;
+  /** failover-api's `automation` section (SPEC §10); absent: off. */
+  automation?: Record<string, unknown>;
 }
 
 /** Everything but failover-api: for tests that run the server themselves (as processes). */
@@ -62,7 +64,7 @@ export interface Story extends StoryWorld {
   server: RunningServer;
   serverLog: string[];
   /** Rewrites failover-api's configuration and waits until the server reloaded it. */
-  reconfigure(changes: { reconcile: boolean }): Promise<void>;
+  reconfigure(changes: Partial<Pick<StoryConfigOptions, "reconcile" | "automation">>): Promise<void>;
 }
 
 export async function startStory(o: StoryOptions): Promise<Story> {
@@ -72,6 +74,8 @@ export async function startStory(o: StoryOptions): Promise<Story> {
   try {
     const tServer = Date.now();
     process.env.KUBECONFIG = world.kubeconfig;
+    // The leader Lease lives in the server's namespace, where the RBAC grants it.
+    process.env.POD_NAMESPACE = "failover-system";
     server = await startServer({
       configPath: world.configPath,
       host: "127.0.0.1",
@@ -88,10 +92,12 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     console.log(`[story] failover-api up with its live view in ${Date.now() - tServer} ms`);
   } catch (error) {
     await server?.close().catch(() => undefined);
+    delete process.env.POD_NAMESPACE;
     await world.stop().catch(() => undefined);
     throw error;
   }
   const running = server;
+  let written = world.config;
   return {
     ...world,
     server: running,
@@ -99,7 +105,9 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     reconfigure: async (changes) => {
       const reloads = () => serverLog.filter((l) => l.includes('"Configuration reloaded"')).length;
       const before = reloads();
-      await writeStoryConfig(world.configPath, { ...world.config, ...changes });
+      // Changes add up: each reconfigure starts from the file the last one wrote.
+      written = { ...written, ...changes };
+      await writeStoryConfig(world.configPath, written);
       await waitFor(
         "failover-api to reload its configuration",
         () => Promise.resolve(reloads()),
@@ -110,6 +118,7 @@ export async function startStory(o: StoryOptions): Promise<Story> {
     stop: async () => {
       await running.close();
       delete process.env.KUBECONFIG;
+      delete process.env.POD_NAMESPACE;
       await world.stop();
     },
   };
@@ -172,6 +181,7 @@ export async function startStoryWorld(o: StoryOptions): Promise<StoryWorld> {
       dataDir: join(work, "data"),
       services: o.services,
       ...(o.defaults ? { defaults: o.defaults } : {}),
+      ...(o.automation ? { automation: o.automation } : {}),
     };
     await writeStoryConfig(configPath, config);
     console.log(

@@ -1,4 +1,8 @@
+import type { ApiToken } from "../../src/auth/tokens-file.js";
 import { EventHub } from "../../src/events/event-hub.js";
+import { LiveEvents } from "../../src/events/live-events.js";
+import { operationFromDetail } from "../../src/events/live-operation.js";
+import { observeOperations } from "../../src/events/observed-operations.js";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
@@ -118,14 +122,14 @@ spec:
 `,
 };
 
-const configYaml = (url: string, key: string, knownHosts: string, dataDir: string) => `
+const configYaml = (url: string, key: string, knownHosts: string, dataDir: string, auth: string) => `
 git:
   url: ${url}
   sshKeyFile: ${key}
   knownHostsFile: ${knownHosts}
   dataDir: ${dataDir}
 cluster: { enabled: false }
-auth: { mode: none }
+auth: ${auth}
 defaults: { primaryNode: w1, backupNode: w2, quiesceTimeout: 5m, finalSyncTimeout: 30m }
 services:
   - name: sonarr
@@ -161,6 +165,8 @@ export interface PlannedWorld {
   operations: FailoverOperations;
   planned: PlannedMoves;
   driver: OperationDriver;
+  /** The events stream's hub, fed as start-server feeds it (snapshots, operations, planned steps). */
+  events: EventHub;
   repo: string;
   /** The configuration as YAML (for a CLI run against the same remote; point dataDir elsewhere). */
   configText(dataDir: string): string;
@@ -174,13 +180,26 @@ export interface PlannedWorld {
   close(): Promise<void>;
 }
 
-/** The real app, planned moves and driver over a real SSH remote, with scripted live facts. */
-export async function startPlannedWorld(server: SshGitServer, name: string): Promise<PlannedWorld> {
+/**
+ * The real app, planned moves and driver over a real SSH remote, with scripted live facts.
+ * `tokens`: token auth with these tokens (reads need none); without them auth is off.
+ */
+export async function startPlannedWorld(
+  server: SshGitServer,
+  name: string,
+  options: { tokens?: ApiToken[] } = {},
+): Promise<PlannedWorld> {
   await server.createBareRepo(name, plannedRepo);
   const repo = server.repoPath(name);
   const dataDir = await mkdtemp(join(tmpdir(), "planned-world-"));
+  const { tokens = [] } = options;
+  // The tokens are handed to the app directly; the file is named only because the schema wants one.
+  const auth =
+    tokens.length > 0
+      ? `{ mode: token, tokensFile: ${join(dataDir, "tokens.yaml")}, readRequiresToken: false }`
+      : "{ mode: none }";
   const config = parseConfig(
-    configYaml(server.url(name), server.clientKeyFile, server.knownHostsFile, dataDir),
+    configYaml(server.url(name), server.clientKeyFile, server.knownHostsFile, dataDir, auth),
     "planned-world.yaml",
   );
   const credentials = await prepareGitCredentials({ ...config.git });
@@ -197,6 +216,12 @@ export async function startPlannedWorld(server: SshGitServer, name: string): Pro
   const clock = { offsetSeconds: 0 };
   const now = () => new Date(Date.now() + clock.offsetSeconds * 1000);
   const liveView = () => (cluster.enabled ? live : null);
+  const hub = new EventHub();
+  const events = new LiveEvents({
+    hub,
+    snapshot: () => operations.snapshot,
+    status: (snapshot, service) => serviceStatus(snapshot, service),
+  });
   const operations = new FailoverOperations({
     repo: clone,
     config: () => config,
@@ -204,6 +229,7 @@ export async function startPlannedWorld(server: SshGitServer, name: string): Pro
     logger: silentLogger,
     now,
     sleep: () => Promise.resolve(),
+    observer: { snapshotRefreshed: () => events.snapshotChanged() },
   });
   const reader = new OperationReader({ repo: clone, config: () => config, live: liveView, now });
   const planned = new PlannedMoves({
@@ -215,6 +241,7 @@ export async function startPlannedWorld(server: SshGitServer, name: string): Pro
     logger: silentLogger,
     now,
   });
+  planned.observe({ operationChanged: (op) => events.operation(operationFromDetail(op)) });
   const driver = new OperationDriver({
     planned,
     operations,
@@ -226,21 +253,25 @@ export async function startPlannedWorld(server: SshGitServer, name: string): Pro
   await operations.refresh();
   live.appliedSha = await git(["rev-parse", "main"], repo);
   const app = createApp({
-    operations,
+    operations: observeOperations(
+      operations,
+      (op) => events.operation(op),
+      (node) => config.services.filter((s) => s.primaryNode === node).map((s) => s.name),
+    ),
     planned,
     config: () => config,
-    tokens: () => [],
+    tokens: () => tokens,
     logger: silentLogger,
     metrics: new Registry(),
     readiness: () => ({ configLoaded: true, gitReachable: true, lastFetchAt: new Date(), reason: null }),
     status: (snapshot, service) => serviceStatus(snapshot, service),
-    events: new EventHub(),
+    events: hub,
   });
   const servers: ServerType[] = [];
   return {
     app,
     config,
-    configText: (dir) => configYaml(server.url(name), server.clientKeyFile, server.knownHostsFile, dir),
+    configText: (dir) => configYaml(server.url(name), server.clientKeyFile, server.knownHostsFile, dir, auth),
     serve: async () => {
       const http: ServerType = await new Promise((resolve) => {
         const s = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 }, () => resolve(s));
@@ -255,6 +286,7 @@ export async function startPlannedWorld(server: SshGitServer, name: string): Pro
     operations,
     planned,
     driver,
+    events: hub,
     repo,
     remoteHead: () => git(["rev-parse", "main"], repo),
     fluxApplies: async () => {
@@ -262,6 +294,8 @@ export async function startPlannedWorld(server: SshGitServer, name: string): Pro
     },
     remoteFile: (path, rev = "main") => git(["show", `${rev}:${path}`], repo).then((t) => `${t}\n`),
     close: async () => {
+      events.close();
+      hub.close(); // open event streams would hold the HTTP servers' close forever
       for (const s of servers) await new Promise<void>((resolve) => s.close(() => resolve()));
       await driver.stop();
       await operations.idle();

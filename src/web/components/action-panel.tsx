@@ -1,24 +1,25 @@
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, servicePath } from "../api/api-client";
-import type { Check, OperationResult, Problem, ServiceSummary } from "../api/api-types";
-import { shortSha } from "../format";
+import type { LiveOperation, OperationResult, Problem, ServiceSummary } from "../api/api-types";
 import { useApp } from "../state/app-context";
 import type { Session } from "../state/session";
 import { ChecksList } from "./checks-list";
 import { Dialog } from "./dialog";
-import { DiffView } from "./diff-view";
+import { MoveKindChoice } from "./move-kind-choice";
+import { checksOf, PlanResult, Refusal } from "./plan-view";
 
 type Action = "promote" | "demote";
 
 type Plan =
   | { kind: "loading" }
   | { kind: "ok"; result: OperationResult }
-  /** 409: failing checks that force=true may override; 422: not forceable. */
+  /** 409 with failing checks: force=true may override them; anything else (422, 409 …) cannot be forced. */
   | { kind: "refused"; problem: Problem; forceable: boolean }
   | { kind: "error"; message: string };
 
 export type Outcome =
   | { kind: "done"; action: Action; result: OperationResult }
+  | { kind: "started"; action: Action; operation: LiveOperation }
   | { kind: "error"; action: Action; message: string };
 
 function actionsFor(role: ServiceSummary["role"]): Action[] {
@@ -27,18 +28,23 @@ function actionsFor(role: ServiceSummary["role"]): Action[] {
   return ["promote", "demote"];
 }
 
-const checksOf = (problem: Problem): Check[] => (Array.isArray(problem.checks) ? problem.checks : []);
-
 function planFailure(error: unknown): Plan {
   if (error instanceof ApiError && error.problem && (error.status === 409 || error.status === 422)) {
-    return { kind: "refused", problem: error.problem, forceable: error.status === 409 };
+    const forceable = error.status === 409 && error.problem.code === "PREFLIGHT_FAILED";
+    return { kind: "refused", problem: error.problem, forceable };
   }
   return { kind: "error", message: error instanceof Error ? error.message : String(error) };
 }
 
 /** The dry-run (GET where the server plans with GET; POST otherwise, which needs an operator). */
-async function fetchPlan(session: Session, service: string, action: Action, signal: AbortSignal) {
-  const path = `${servicePath(service)}/${action}?dry-run=true`;
+async function fetchPlan(
+  session: Session,
+  service: string,
+  action: Action,
+  finalSync: boolean,
+  signal: AbortSignal,
+) {
+  const path = `${servicePath(service)}/${action}?dry-run=true${finalSync ? "&final-sync=true" : ""}`;
   try {
     return await session.api<OperationResult>(path, { signal });
   } catch (error) {
@@ -56,24 +62,30 @@ async function fetchPlan(session: Session, service: string, action: Action, sign
 /**
  * Plan, then act: the dry-run's diff and checks are shown first; the action button asks for a
  * confirmation; a refusal shows the failing checks, and only then can an operator force it, after
- * ticking that they read them. The API decides in the end (it checks the token and plans again).
+ * ticking that they read them. The move is an emergency one (switch now) or a planned one with a
+ * final sync (SPEC §5.1), which answers 202 and whose steps the service page follows live. The
+ * API decides in the end (it checks the token and plans again).
  */
 export function ActionPanel({
   summary,
   revision,
   canOperate,
+  running,
   onOutcome,
 }: {
   summary: ServiceSummary;
   revision: string;
   canOperate: boolean;
+  /** A planned move of this service still under way: no second move is offered meanwhile. */
+  running: LiveOperation | undefined;
   onOutcome: (outcome: Outcome) => void;
 }) {
-  const { session } = useApp();
+  const { session, live } = useApp();
   const actions = actionsFor(summary.role);
   const [action, setAction] = useState<Action | null>(actions.length === 1 ? (actions[0] ?? null) : null);
+  const [finalSync, setFinalSync] = useState(false);
   const [plan, setPlan] = useState<Plan>({ kind: "loading" });
-  const [plannedAction, setPlannedAction] = useState<Action | null>(null);
+  const [plannedFor, setPlannedFor] = useState<string | null>(null);
   const [reason, setReason] = useState("");
   const [confirm, setConfirm] = useState<null | "run" | "force">(null);
   const [acknowledged, setAcknowledged] = useState(false);
@@ -83,23 +95,25 @@ export function ActionPanel({
     if (action === null) return;
     const controller = new AbortController();
     // A new revision re-plans in place (the shown plan stays until the new one arrives).
-    if (plannedAction !== action) setPlan({ kind: "loading" });
-    fetchPlan(session, summary.name, action, controller.signal).then(
+    const key = `${action} ${finalSync}`;
+    if (plannedFor !== key) setPlan({ kind: "loading" });
+    fetchPlan(session, summary.name, action, finalSync, controller.signal).then(
       (result) => {
         setPlan({ kind: "ok", result });
-        setPlannedAction(action);
+        setPlannedFor(key);
       },
       (error: unknown) => {
         if (controller.signal.aborted) return;
         setPlan(planFailure(error));
-        setPlannedAction(action);
+        setPlannedFor(key);
       },
     );
     return () => controller.abort();
-  }, [summary.name, action, revision, canOperate]);
+  }, [summary.name, action, finalSync, revision, canOperate]);
 
   const target = action === "demote" ? summary.primaryNode : summary.backupNode;
   const verb = action === "demote" ? "Demote" : "Promote";
+  const how = finalSync ? " with a final sync" : "";
 
   const execute = async (force: boolean) => {
     if (action === null) return;
@@ -107,12 +121,17 @@ export function ActionPanel({
     setBusy(true);
     try {
       const body: Record<string, unknown> = { force };
+      if (finalSync) body.finalSync = true;
       if (reason.trim() !== "") body.reason = reason.trim();
-      const result = await session.api<OperationResult>(`${servicePath(summary.name)}/${action}`, {
-        method: "POST",
-        body,
-      });
-      onOutcome({ kind: "done", action, result });
+      const answer = await session.api<OperationResult | LiveOperation>(
+        `${servicePath(summary.name)}/${action}`,
+        { method: "POST", body },
+      );
+      if ("steps" in answer) {
+        // 202: a planned move started; its steps arrive as events, this answer shows it at once.
+        live.operationSeen(answer);
+        onOutcome({ kind: "started", action, operation: answer });
+      } else onOutcome({ kind: "done", action, result: answer });
       setReason("");
     } catch (error) {
       const failure = planFailure(error);
@@ -124,6 +143,11 @@ export function ActionPanel({
       setAcknowledged(false);
     }
   };
+
+  const offered =
+    canOperate &&
+    running === undefined &&
+    ((plan.kind === "ok" && plan.result.changed) || (plan.kind === "refused" && plan.forceable));
 
   return (
     <section class="card" aria-labelledby="action-title">
@@ -147,8 +171,10 @@ export function ActionPanel({
         <p class="muted">The role is {summary.role}: choose what to plan.</p>
       ) : (
         <div class="stack" data-plan={plan.kind} aria-busy={plan.kind === "loading"}>
+          <MoveKindChoice action={action} finalSync={finalSync} onChange={setFinalSync} />
           <h3>
             Plan: {action} {summary.name} to {action === "demote" ? "primary" : "backup"} on {target}
+            {how}
           </h3>
           {plan.kind === "loading" ? <p class="muted">Planning (dry-run)…</p> : null}
           {plan.kind === "error" ? (
@@ -156,11 +182,15 @@ export function ActionPanel({
               Could not plan: {plan.message}
             </p>
           ) : null}
-          {plan.kind === "ok" ? <PlanResult result={plan.result} /> : null}
+          {plan.kind === "ok" ? <PlanResult result={plan.result} finalSync={finalSync} /> : null}
           {plan.kind === "refused" ? <Refusal problem={plan.problem} forceable={plan.forceable} /> : null}
 
-          {canOperate &&
-          ((plan.kind === "ok" && plan.result.changed) || (plan.kind === "refused" && plan.forceable)) ? (
+          {running !== undefined && canOperate ? (
+            <p class="muted">
+              A planned move of {summary.name} is under way (above): follow it, or abort it before its switch.
+            </p>
+          ) : null}
+          {offered ? (
             <div class="stack">
               <label for="reason">Reason (recorded in the commit)</label>
               <input
@@ -179,6 +209,7 @@ export function ActionPanel({
                   onClick={() => setConfirm("run")}
                 >
                   {verb} {summary.name} to {target}
+                  {how}
                 </button>
               ) : (
                 <button
@@ -187,7 +218,8 @@ export function ActionPanel({
                   disabled={busy}
                   onClick={() => setConfirm("force")}
                 >
-                  Force {action} {summary.name}…
+                  Force {action} {summary.name}
+                  {how}…
                 </button>
               )}
             </div>
@@ -197,20 +229,30 @@ export function ActionPanel({
           ) : null}
           {busy ? (
             <p class="muted" role="status">
-              {verb} in progress: committing and pushing…
+              {finalSync
+                ? `Starting the planned ${action}: committing its first step…`
+                : `${verb} in progress: committing and pushing…`}
             </p>
           ) : null}
         </div>
       )}
 
       {confirm === "run" ? (
-        <Dialog id="confirm" title={`${verb} ${summary.name}?`} onClose={() => setConfirm(null)}>
-          <p>
-            This commits the change shown to Git and pushes it; Flux then moves {summary.name} to {target}.
-          </p>
+        <Dialog id="confirm" title={`${verb} ${summary.name}${how}?`} onClose={() => setConfirm(null)}>
+          {finalSync ? (
+            <p>
+              This starts a planned move: {summary.name} is scaled to zero through Git, VolSync copies its
+              last writes, then it moves to {target}. It is down until it runs there; you can abort until the
+              switch.
+            </p>
+          ) : (
+            <p>
+              This commits the change shown to Git and pushes it; Flux then moves {summary.name} to {target}.
+            </p>
+          )}
           <div class="button-row">
             <button type="button" class="button primary" onClick={() => void execute(false)}>
-              {verb} now
+              {finalSync ? "Start the planned move" : `${verb} now`}
             </button>
             <button type="button" class="button" onClick={() => setConfirm(null)}>
               Cancel
@@ -219,7 +261,11 @@ export function ActionPanel({
         </Dialog>
       ) : null}
       {confirm === "force" && plan.kind === "refused" ? (
-        <Dialog id="force" title={`Force ${action ?? ""} ${summary.name}?`} onClose={() => setConfirm(null)}>
+        <Dialog
+          id="force"
+          title={`Force ${action ?? ""} ${summary.name}${how}?`}
+          onClose={() => setConfirm(null)}
+        >
           <p>
             These checks fail. Forcing overrides them and records it in the commit (Failover-Forced: true):
           </p>
@@ -248,48 +294,5 @@ export function ActionPanel({
         </Dialog>
       ) : null}
     </section>
-  );
-}
-
-function PlanResult({ result }: { result: OperationResult }) {
-  return (
-    <div class="stack">
-      {result.changed ? (
-        <p>
-          Would change {result.files.length === 1 ? "1 file" : `${result.files.length} files`} ({result.from}{" "}
-          → {result.to}). All blocking checks pass.
-        </p>
-      ) : (
-        <p>Already {result.to}: nothing to do.</p>
-      )}
-      <ChecksList checks={result.checks} />
-      <DiffView diff={result.diff} />
-      {result.commit ? <p>Commit {shortSha(result.commit)}</p> : null}
-    </div>
-  );
-}
-
-function Refusal({ problem, forceable }: { problem: Problem; forceable: boolean }) {
-  const checks = checksOf(problem);
-  return (
-    <div class="stack">
-      <p class="error-text" role="alert">
-        <strong>{forceable ? "Refused by preflight" : "Not possible"}:</strong> {problem.detail}
-      </p>
-      <ChecksList checks={checks} />
-      {problem.problems && problem.problems.length > 0 ? (
-        <ul class="problems">
-          {problem.problems.map((p) => (
-            <li key={p}>{p}</li>
-          ))}
-        </ul>
-      ) : null}
-      {typeof problem.diff === "string" ? <DiffView diff={problem.diff} /> : null}
-      <p class="muted">
-        {forceable
-          ? "An operator can force it after reading the failing checks."
-          : "This cannot be forced: fix the configuration or the manifests named above."}
-      </p>
-    </div>
   );
 }

@@ -11,6 +11,14 @@ const stateWords: Record<LiveOperation["state"], string> = {
 
 const stepMarks = { pending: "○", running: "◌", succeeded: "✓", failed: "✗", skipped: "–" } as const;
 
+/** What each step of a planned move does (SPEC §5.1), beside its name. */
+const stepWhat: Record<LiveOperation["steps"][number]["name"], string> = {
+  quiesce: "scale the app to zero in Git, wait until no pod is left",
+  "final-sync": "trigger VolSync, wait until it copied the last writes",
+  switch: "move the claims, restore the replica count and trigger",
+  rollback: "put back the replica count and trigger; the app runs where it was",
+};
+
 export function startedAt(op: LiveOperation): string | null {
   return op.steps[0]?.startedAt ?? null;
 }
@@ -32,6 +40,7 @@ export function OperationSteps({ op }: { op: LiveOperation }) {
           <li key={step.name} class={`step step-${step.state}`} data-step={step.name} data-state={step.state}>
             <span aria-hidden="true">{stepMarks[step.state]}</span> <strong>{step.name}</strong>{" "}
             <span class="step-state">{step.state}</span>
+            {op.finalSync ? <span class="step-what"> · {stepWhat[step.name]}</span> : null}
             {step.commit ? (
               <span>
                 {" "}
@@ -78,7 +87,8 @@ export function OperationRow({ op }: { op: LiveOperation }) {
   return (
     <li class={`timeline-item op-${op.state}`} data-operation={op.id}>
       <div class="timeline-head">
-        <OperationState op={op} /> <strong>{op.action}</strong>{" "}
+        <OperationState op={op} /> <strong>{op.action}</strong>
+        {op.finalSync ? " with a final sync" : ""}{" "}
         {op.services.map((name, i) => (
           <span key={name}>
             {i > 0 ? ", " : ""}
@@ -99,6 +109,15 @@ export function OperationRow({ op }: { op: LiveOperation }) {
           </span>
         ) : null}
       </div>
+      {op.finalSync ? (
+        <ol class="step-states small" aria-label="Steps">
+          {op.steps.map((step) => (
+            <li key={step.name} class={`step-${step.state}`} data-step={step.name} data-state={step.state}>
+              <span aria-hidden="true">{stepMarks[step.state]}</span> {step.name}: {step.state}
+            </li>
+          ))}
+        </ol>
+      ) : null}
       {op.reason ? <div class="small">“{op.reason}”</div> : null}
       {op.error ? <div class="small error-text">{op.error}</div> : null}
     </li>

@@ -2,7 +2,8 @@ import { useEffect, useState } from "preact/hooks";
 import { servicePath } from "../api/api-client";
 import type { HistoryEntry, ServiceStatus } from "../api/api-types";
 import { ActionPanel, type Outcome } from "../components/action-panel";
-import { OperationState, OperationSteps, ProgressList, startedAt } from "../components/operation-view";
+import { OperationCard } from "../components/operation-card";
+import { ProgressList, startedAt } from "../components/operation-view";
 import { AgeText, currentAge } from "../components/replication-age";
 import { RoleBadge } from "../components/role-badge";
 import { PodsLine, Troubles } from "../components/service-facts";
@@ -53,26 +54,14 @@ export function ServicePage({ service }: { service: string }) {
       {outcome ? <OutcomeBanner outcome={outcome} /> : null}
       <Troubles status={status} problems={summary.problems} />
 
-      {current ? (
-        <section class="card" aria-labelledby="op-title">
-          <h2 id="op-title">
-            {current.state === "running" ? "Running operation" : "Last operation"}: {current.action}{" "}
-            <OperationState op={current} />
-          </h2>
-          <p class="muted small">
-            {when(startedAt(current))}
-            {current.actor ? ` · by ${current.actor}` : ""}
-            {current.reason ? ` · “${current.reason}”` : ""}
-          </p>
-          <OperationSteps op={current} />
-        </section>
-      ) : null}
+      {current ? <OperationCard key={current.id} op={current} service={service} /> : null}
 
       <ActionPanel
         key={summary.role}
         summary={summary}
         revision={services.value.revision}
         canOperate={session.canOperate()}
+        running={ops.find((op) => op.finalSync && op.state === "running")}
         onOutcome={setOutcome}
       />
 
@@ -107,6 +96,15 @@ function OutcomeBanner({ outcome }: { outcome: Outcome }) {
     return (
       <p class="banner banner-error" role="alert">
         {outcome.action} failed: {outcome.message}
+      </p>
+    );
+  }
+  if (outcome.kind === "started") {
+    const op = outcome.operation;
+    return (
+      <p class="banner banner-ok" role="status">
+        Planned {op.action} of {op.services.join(", ")} started (operation {op.id}): its steps show below as
+        they happen.
       </p>
     );
   }

@@ -95,7 +95,11 @@ export class LiveStore {
 
   #onOperation(event: MessageEvent): void {
     const op = parse<LiveOperation>(event);
-    if (!op) return;
+    if (op) this.operationSeen(op);
+  }
+
+  /** An operation as an event or an answer (a started planned move) says it is now. */
+  operationSeen(op: LiveOperation): void {
     const next = new Map(this.operations.value);
     next.delete(op.id); // re-inserted last: the map stays in order of the latest change
     next.set(op.id, op);
