@@ -70,13 +70,12 @@ describe("LeaderElection", () => {
     expect(await leaseHolder("three")).toBe(first.identity);
     for (const e of all) expect(e.holder).toBe(first.identity);
 
-    const stoppedAt = Date.now();
     await first.stop();
     expect(first.isLeader).toBe(false);
+    // Given up, not left to expire: once stop() resolved, the Lease no longer names it.
+    expect(await leaseHolder("three")).not.toBe(first.identity);
     const rest = all.filter((e) => e !== first);
     await until("a standby leads", () => rest.some((e) => e.isLeader));
-    // Given up, not expired: the standby did not wait for the 3 s lease duration.
-    expect(Date.now() - stoppedAt).toBeLessThan(3000);
     expect(rest.filter((e) => e.isLeader)).toHaveLength(1);
     expect(changes).toContain(`${first.identity}:true`);
     expect(changes).toContain(`${first.identity}:false`);

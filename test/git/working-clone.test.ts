@@ -276,9 +276,9 @@ describe("WorkingClone over a real SSH server", () => {
     try {
       const hanging = clone.sync().catch(() => undefined);
       await new Promise((r) => setTimeout(r, 300));
-      const started = Date.now();
+      // Answered while the remote is still frozen: had it waited for the queue, it would wait for
+      // the thaw below, which only comes after it (the test would time out instead).
       expect(await clone.isAncestor(first, ours)).toBe(true);
-      expect(Date.now() - started).toBeLessThan(5_000);
       server.thaw();
       await hanging;
     } finally {
