@@ -8,6 +8,7 @@ import {
   emptyQuery,
 } from "./automation-schemas.js";
 import { problemSchema } from "./api-schemas.js";
+import { readSecurity } from "./api-routes.js";
 
 const problem = (description: string) => ({
   description,
@@ -19,7 +20,7 @@ export const automationStatusRoute = createRoute({
   path: "/api/automation",
   tags: ["automation"],
   summary: "Automation: settings, leadership and the last 200 decisions",
-  security: [{ bearer: [] }],
+  security: readSecurity,
   request: { query: emptyQuery },
   responses: {
     200: {

@@ -27,7 +27,7 @@ export const alertmanagerPayloadSchema = z
   .object({
     version: z.literal("4", { message: 'must be "4" (the Alertmanager webhook format this server reads)' }),
     groupKey: z.string().optional(),
-    truncatedAlerts: z.number().int().min(0).optional(),
+    truncatedAlerts: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     status: z.enum(["firing", "resolved"]),
     receiver: z.string().optional(),
     groupLabels: labels.optional(),
