@@ -39,15 +39,15 @@ export const operationQuery = z.object({
 });
 
 /**
- * GET …/promote only plans, so `dry-run=true` is required there (without it: 405, SPEC §7, checked
- * before this schema). Documented as required so that clients send it; the alias `dryRun=true`
- * is still accepted in its place.
+ * GET …/promote only plans: `dry-run=true` (or its alias `dryRun=true`) must be there, and without
+ * either the answer is 405 (SPEC §7; checked before this schema). OpenAPI cannot say "one of two
+ * parameters is required", so both are documented as optional and as `true` only.
  */
 export const planQuery = operationQuery.extend({
   "dry-run": z
     .enum(["true"])
     .optional()
-    .openapi({ param: { required: true }, description: "Required: GET only plans (or `dryRun=true`)." }),
+    .openapi({ description: "GET only plans: `dry-run=true` or `dryRun=true` is required (without: 405)." }),
   dryRun: z.enum(["true"]).optional().openapi({ description: "Alias of `dry-run`." }),
 });
 
