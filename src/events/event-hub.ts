@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { type EndReason, EventSubscription, type HubEvent } from "./event-subscription.js";
 
 export interface EventHubOptions {
-  /** Events kept for `Last-Event-ID` resumes. */
+  /** Events kept for `Last-Event-ID` resumes, and their total size (the JSON's length). */
   ringSize?: number;
+  ringBytes?: number;
   /** Per client, beyond the initial burst: more than this queued and the client is dropped. */
   maxQueuedEvents?: number;
   maxQueuedBytes?: number;
@@ -18,8 +19,12 @@ export interface EventHubOptions {
   onDropped?: (reason: EndReason) => void;
 }
 
+const encoder = new TextEncoder();
+
 export const eventDefaults = {
   ringSize: 1024,
+  // With 200 services a snapshot is 44 KB: 1,024 of them would hold 45 MB for resumes alone.
+  ringBytes: 4 * 1024 * 1024,
   maxQueuedEvents: 256,
   maxQueuedBytes: 8 * 1024 * 1024,
   heartbeatMs: 15_000,
@@ -37,6 +42,7 @@ export class EventHub {
   readonly #options: Required<Omit<EventHubOptions, "onClients" | "onDropped">> &
     Pick<EventHubOptions, "onClients" | "onDropped">;
   readonly #ring: HubEvent[] = [];
+  #ringBytes = 0;
   readonly #state = new Map<string, HubEvent>();
   readonly #operationKeys: string[] = [];
   readonly #subscriptions = new Set<EventSubscription>();
@@ -72,9 +78,17 @@ export class EventHub {
   /** Sends `payload` to every client and remembers it as the latest event for `key`. */
   publish(type: HubEvent["type"], key: string, payload: unknown): void {
     this.#seq++;
-    const event: HubEvent = { id: this.#id(this.#seq), seq: this.#seq, type, data: JSON.stringify(payload) };
+    const data = JSON.stringify(payload);
+    // JSON.stringify escapes every line break, so `data` is one SSE data line.
+    const frame = encoder.encode(`event: ${type}\ndata: ${data}\nid: `);
+    const event: HubEvent = { id: this.#id(this.#seq), seq: this.#seq, type, data, frame };
     this.#ring.push(event);
-    if (this.#ring.length > this.#options.ringSize) this.#ring.shift();
+    this.#ringBytes += event.data.length;
+    while (
+      this.#ring.length > this.#options.ringSize ||
+      (this.#ring.length > 1 && this.#ringBytes > this.#options.ringBytes)
+    )
+      this.#ringBytes -= this.#ring.shift()?.data.length ?? 0;
     if (type === "operation" && !this.#state.has(key)) {
       this.#operationKeys.push(key);
       if (this.#operationKeys.length > this.#options.maxOperations) {

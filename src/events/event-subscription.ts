@@ -5,6 +5,12 @@ export interface HubEvent {
   seq: number;
   type: "snapshot" | "service" | "operation";
   data: string;
+  /**
+   * `event: <type>\ndata: <data>\nid: ` in UTF-8, encoded once when published and shared by every
+   * client, so that 100 streams do not each re-format and re-encode a 44 KB snapshot; the writer
+   * adds the id it stamps and the blank line.
+   */
+  frame: Uint8Array;
 }
 
 export type QueueItem = HubEvent | "heartbeat";

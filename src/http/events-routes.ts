@@ -6,7 +6,7 @@ import type { AppEnv } from "./app-deps.js";
 import { acceptsGzip } from "./accept-encoding.js";
 import { readSecurity } from "./api-routes.js";
 import { problemSchema } from "./api-schemas.js";
-import { gzipEachChunk } from "./gzip-stream.js";
+import { gzipEachEvent } from "./gzip-stream.js";
 import { makeProblem, problemResponse } from "./problem-details.js";
 
 const sseEventSchema = z
@@ -109,7 +109,12 @@ export function registerEventsRoutes(app: OpenAPIHono<AppEnv>, hub: EventHub): v
         if (item === null) break;
         subscription.writingSince = performance.now();
         if (item === "heartbeat") await stream.write(": heartbeat\n\n");
-        else await stream.writeSSE({ event: item.type, id: item.id, data: item.data });
+        else {
+          // The shared frame, then this client's id: no per-client formatting or encoding of
+          // the data (the gzip stream flushes once the blank line has come).
+          await stream.write(item.frame);
+          await stream.write(`${item.id}\n\n`);
+        }
         subscription.writingSince = null;
       }
     });
@@ -121,7 +126,7 @@ export function registerEventsRoutes(app: OpenAPIHono<AppEnv>, hub: EventHub): v
     headers.set("Vary", "Accept-Encoding");
     const closed = new AbortController();
     outgoing?.once("close", () => closed.abort());
-    const body = response.body.pipeThrough(gzipEachChunk(closed.signal));
+    const body = response.body.pipeThrough(gzipEachEvent(closed.signal));
     return new Response(body, { status: response.status, headers });
   });
 }

@@ -57,6 +57,32 @@ describe("EventHub", () => {
     hub.close();
   });
 
+  it("bounds the ring by size too: large snapshots push old events out, resumes past them get the state", async () => {
+    const hub = new EventHub({ bootId: "b00t", ringBytes: 1000 });
+    hub.publish("service", "service:s", { i: 1 });
+    for (let i = 2; i <= 4; i++) hub.publish("snapshot", "snapshot", { i, pad: "x".repeat(400) });
+    // Events 3 and 4 (about 420 bytes each) fit in 1,000 bytes; 1 and 2 are gone.
+    expect(ids(await drain(hub.subscribe("b00t-2").subscription))).toEqual([
+      "snapshot:b00t-3",
+      "snapshot:b00t-4",
+    ]);
+    expect(hub.subscribe("b00t-1").resumed).toBe(false);
+    // One event larger than the budget is still kept, so the newest is always resumable.
+    hub.publish("snapshot", "snapshot", { pad: "y".repeat(2000) });
+    expect(ids(await drain(hub.subscribe("b00t-4").subscription))).toEqual(["snapshot:b00t-5"]);
+    hub.close();
+  });
+
+  it("encodes each event's frame once: event, data and the id field's name, as UTF-8", async () => {
+    const hub = new EventHub({ bootId: "b00t" });
+    hub.publish("service", "service:é", { name: "é\nx" });
+    const [item] = await drain(hub.subscribe().subscription);
+    if (item === undefined || item === "heartbeat") throw new Error(`expected an event, got ${String(item)}`);
+    // The line break inside the value stays escaped: the data is one SSE line.
+    expect(new TextDecoder().decode(item.frame)).toBe('event: service\ndata: {"name":"é\\nx"}\nid: ');
+    hub.close();
+  });
+
   it("keeps the last maxOperations operations and forgets removed services", () => {
     const hub = new EventHub({ maxOperations: 2 });
     for (const id of ["a", "b", "c"]) hub.publish("operation", `operation:${id}`, { id });
