@@ -5,6 +5,7 @@ import { useApp } from "../state/app-context";
 import type { Session } from "../state/session";
 import { ChecksList } from "./checks-list";
 import { Dialog } from "./dialog";
+import { ForceDialog } from "./force-dialog";
 import { MoveKindChoice } from "./move-kind-choice";
 import { checksOf, PlanResult, Refusal } from "./plan-view";
 
@@ -88,7 +89,6 @@ export function ActionPanel({
   const [plannedFor, setPlannedFor] = useState<string | null>(null);
   const [reason, setReason] = useState("");
   const [confirm, setConfirm] = useState<null | "run" | "force">(null);
-  const [acknowledged, setAcknowledged] = useState(false);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
@@ -140,7 +140,6 @@ export function ActionPanel({
       onOutcome({ kind: "error", action, message: error instanceof Error ? error.message : String(error) });
     } finally {
       setBusy(false);
-      setAcknowledged(false);
     }
   };
 
@@ -261,37 +260,18 @@ export function ActionPanel({
         </Dialog>
       ) : null}
       {confirm === "force" && plan.kind === "refused" ? (
-        <Dialog
+        <ForceDialog
           id="force"
           title={`Force ${action ?? ""} ${summary.name}${how}?`}
+          confirmLabel={`Force ${action ?? ""}`}
+          onConfirm={() => void execute(true)}
           onClose={() => setConfirm(null)}
         >
           <p>
             These checks fail. Forcing overrides them and records it in the commit (Failover-Forced: true):
           </p>
           <ChecksList checks={checksOf(plan.problem).filter((c) => c.status === "fail")} />
-          <label class="checkbox">
-            <input
-              type="checkbox"
-              checked={acknowledged}
-              onChange={(e) => setAcknowledged(e.currentTarget.checked)}
-            />
-            I have read the failing checks and accept the risk
-          </label>
-          <div class="button-row">
-            <button
-              type="button"
-              class="button danger"
-              disabled={!acknowledged}
-              onClick={() => void execute(true)}
-            >
-              Force {action}
-            </button>
-            <button type="button" class="button" onClick={() => setConfirm(null)}>
-              Cancel
-            </button>
-          </div>
-        </Dialog>
+        </ForceDialog>
       ) : null}
     </section>
   );

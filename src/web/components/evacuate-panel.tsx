@@ -5,6 +5,7 @@ import { shortSha } from "../format";
 import { useApp } from "../state/app-context";
 import { ChecksList } from "./checks-list";
 import { Dialog } from "./dialog";
+import { ForceDialog } from "./force-dialog";
 import { DiffView } from "./diff-view";
 
 type State =
@@ -31,7 +32,6 @@ export function EvacuatePanel({ node }: { node: string }) {
   const { session } = useApp();
   const [state, setState] = useState<State>({ kind: "idle" });
   const [confirm, setConfirm] = useState<null | "run" | "force">(null);
-  const [acknowledged, setAcknowledged] = useState(false);
 
   const call = async (dryRun: boolean, force: boolean) => {
     setConfirm(null);
@@ -46,8 +46,6 @@ export function EvacuatePanel({ node }: { node: string }) {
       if (error instanceof ApiError && error.problem && (error.status === 409 || error.status === 422)) {
         setState({ kind: "refused", problem: error.problem });
       } else setState({ kind: "error", message: error instanceof Error ? error.message : String(error) });
-    } finally {
-      setAcknowledged(false);
     }
   };
 
@@ -142,30 +140,15 @@ export function EvacuatePanel({ node }: { node: string }) {
         </Dialog>
       ) : null}
       {confirm === "force" ? (
-        <Dialog id={`force-${node}`} title={`Force evacuate ${node}?`} onClose={() => setConfirm(null)}>
+        <ForceDialog
+          id={`force-${node}`}
+          title={`Force evacuate ${node}?`}
+          confirmLabel="Force evacuate"
+          onConfirm={() => void call(false, true)}
+          onClose={() => setConfirm(null)}
+        >
           <p>Forcing also promotes the services whose checks fail, and records it in the commit.</p>
-          <label class="checkbox">
-            <input
-              type="checkbox"
-              checked={acknowledged}
-              onChange={(e) => setAcknowledged(e.currentTarget.checked)}
-            />
-            I have read the failing checks and accept the risk
-          </label>
-          <div class="button-row">
-            <button
-              type="button"
-              class="button danger"
-              disabled={!acknowledged}
-              onClick={() => void call(false, true)}
-            >
-              Force evacuate
-            </button>
-            <button type="button" class="button" onClick={() => setConfirm(null)}>
-              Cancel
-            </button>
-          </div>
-        </Dialog>
+        </ForceDialog>
       ) : null}
     </div>
   );
