@@ -10,7 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { startStory } from "../test/story/story-harness.js";
-import { appFiles, backupNode, primaryNode, setLastSyncTime } from "../test/story/story-fixtures.js";
+import { appFiles, backupNode, primaryNode, reverseSyncedNow } from "../test/story/story-fixtures.js";
 import { medians, move, percentile, type MoveTiming } from "../test/story/story-moves.js";
 
 const NUDGED_MOVES = 12;
@@ -49,14 +49,7 @@ export async function runFluxBench(): Promise<[string, string, string, boolean][
   try {
     let onBackup = false;
     const next = async (fluxTimeoutMs?: number): Promise<MoveTiming> => {
-      if (onBackup)
-        await setLastSyncTime(
-          story.cp,
-          ns,
-          "replicationsources.volsync.backube",
-          `${app}-config-reverse`,
-          new Date(),
-        );
+      if (onBackup) await reverseSyncedNow(story.cp, ns, `${app}-config-reverse`);
       const { timing } = await move(story, {
         service: app,
         action: onBackup ? "demote" : "promote",

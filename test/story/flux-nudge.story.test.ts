@@ -11,7 +11,7 @@ import {
   backupNode,
   kustomizationYaml,
   primaryNode,
-  setLastSyncTime,
+  reverseSyncedNow,
   type StatusBody,
 } from "./story-fixtures.js";
 import { medians, move, type MoveTiming } from "./story-moves.js";
@@ -63,13 +63,7 @@ describe("story: the reconcile nudge, and two commits applied as one revision", 
         query: planned,
       });
       nudged.push(promoted.timing);
-      await setLastSyncTime(
-        story.cp,
-        ns,
-        "replicationsources.volsync.backube",
-        `${app}-config-reverse`,
-        new Date(),
-      );
+      await reverseSyncedNow(story.cp, ns, `${app}-config-reverse`);
       const demoted = await move(story, {
         service: app,
         action: "demote",

@@ -15,7 +15,7 @@ import {
   kustomizationYaml,
   listPods,
   primaryNode,
-  setLastSyncTime,
+  reverseSyncedNow,
   specPaused,
   type PodView,
 } from "./story-fixtures.js";
@@ -27,7 +27,6 @@ const subst = substituteApp("apps/paperless", "paperless", ns);
 const helm = helmReleaseApp("apps/grafana", "grafana", ns);
 const keep = ifNotPresentApp("apps/gatus", "gatus", ns);
 const rd = "replicationdestinations.volsync.backube";
-const rs = "replicationsources.volsync.backube";
 const planned = "force=true&reason=planned%20switchover";
 
 function repoFiles(): Record<string, string> {
@@ -71,8 +70,7 @@ describe("story: Flux's postBuild.substitute, HelmRelease and ssa: IfNotPresent 
         "jsonpath={.metadata.generation}",
       ),
     );
-  const reverseSynced = (app: string) =>
-    setLastSyncTime(story.cp, ns, rs, `${app}-config-reverse`, new Date());
+  const reverseSynced = (app: string) => reverseSyncedNow(story.cp, ns, `${app}-config-reverse`);
 
   beforeAll(async () => {
     story = await startStory({

@@ -15,7 +15,7 @@ import {
   nodeReady,
   outOfServiceTaint,
   primaryNode,
-  setLastSyncTime,
+  reverseSyncedNow,
   specPaused,
   type PodView,
   type StatusBody,
@@ -210,7 +210,7 @@ describe("story: sonarr fails over from a dead w1 to w2 through Git, and back", 
 
   it("6. after the reverse sync, POST demote brings the pod back to w1 and resumes replication", async () => {
     // What VolSync would report once sonarr-config-reverse has run after the promote.
-    await setLastSyncTime(story.cp, ns, rs, "sonarr-config-reverse", new Date());
+    await reverseSyncedNow(story.cp, ns, "sonarr-config-reverse");
     const t0 = Date.now();
     const r = await waitFor(
       "POST demote to be accepted",

@@ -355,6 +355,17 @@ export async function setLastSyncTime(
   );
 }
 
+/**
+ * What VolSync reports once the reverse replication has run after a promote. `lastSyncTime` has
+ * whole seconds, and demote's reverse-synced check wants it strictly after the promote's commit
+ * (whole seconds too): a promote, Flux and the pod can now all fit in one second, so the sync is
+ * stamped in the next second after the call.
+ */
+export async function reverseSyncedNow(cp: ControlPlane, namespace: string, name: string): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 5));
+  await setLastSyncTime(cp, namespace, "replicationsources.volsync.backube", name, new Date());
+}
+
 export interface CheckBody {
   name: string;
   status: string;
