@@ -162,6 +162,17 @@ async function main(): Promise<number> {
       await writeFile(log, output);
       // The full output can be long (a failure prints the request and response); lines are cut.
       const summary = output.split("\n").map((l) => (l.length > 400 ? `${l.slice(0, 400)} …` : l));
+      // schemathesis prints pytest-style banners and closes with "=== 2 warnings in 60.01s ===";
+      // echoed as they are, a CI log reader takes them for a pytest run with no test. They stay
+      // in the log file; the console gets them in plain words.
+      const closing = /^=+ (.+) in ([\d.]+)s =+$/;
+      const banner = /^=+ (.+?) =+$/;
+      const plain = (line: string) =>
+        !banner.test(line.trim())
+          ? line
+          : closing.test(line.trim())
+            ? line.trim().replace(closing, "schemathesis run over after $2 seconds ($1)")
+            : line.trim().replace(banner, "--- schemathesis: $1 ---");
       const failuresAt = summary.findIndex((l) => /^=+ FAILURES =+$/.test(l.trim()));
       const warningsAt = summary.findIndex((l) => /^=+ (WARNINGS|SUMMARY) =+$/.test(l.trim()));
       if (failuresAt >= 0)
@@ -169,17 +180,14 @@ async function main(): Promise<number> {
           summary
             .slice(failuresAt, warningsAt > failuresAt ? warningsAt : undefined)
             .slice(0, 200)
+            .map(plain)
             .join("\n"),
         );
       const summaryAt = summary.findIndex((l) => /^=+ SUMMARY =+$/.test(l.trim()));
-      // schemathesis closes with a pytest-style "=== 2 warnings in 60.01s ===" line; echoed as is,
-      // a CI log reader takes it for a pytest run with no test. It stays in the log file; the
-      // console gets it in plain words.
-      const closing = /^=+ (.+ in [\d.]+s) =+$/;
       console.log(
         summary
           .slice(summaryAt >= 0 ? summaryAt : -40)
-          .map((l) => (closing.test(l.trim()) ? l.trim().replace(closing, "(schemathesis finished: $1)") : l))
+          .map(plain)
           .join("\n"),
       );
       console.log(`(full output: ${log})`);
