@@ -42,7 +42,10 @@ export async function remoteState(bare: string): Promise<RemoteState> {
 /** A commit by someone else, pushed straight into the bare repository's branch. */
 export async function foreignCommit(bare: string, n: number): Promise<string> {
   const work = await mkdtemp(join(tmpdir(), "foreign-"));
-  await git(["clone", "--quiet", bare, work]);
+  // --no-local: through upload-pack, a consistent view. A local clone copies the object files,
+  // and a push landing meanwhile (a killed server's git outlives it) removes its quarantine
+  // directory under the copy ("failed to copy file ... No such file or directory").
+  await git(["clone", "--quiet", "--no-local", bare, work]);
   await writeFile(join(work, `notes-${n}.txt`), `note ${n}\n`);
   await git(["add", "--all"], work);
   await git(["commit", "--quiet", "-m", `note ${n}`], work);

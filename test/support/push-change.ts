@@ -15,7 +15,8 @@ export async function pushChange(
 ): Promise<string> {
   const work = await mkdtemp(join(tmpdir(), "push-change-"));
   try {
-    await git(["clone", "--quiet", bare, work]);
+    // --no-local: a consistent view even while another push lands (a local clone copies files).
+    await git(["clone", "--quiet", "--no-local", bare, work]);
     await edit(work);
     await git(["add", "--all"], work);
     await git(["commit", "--quiet", "-m", message], work);
