@@ -62,6 +62,21 @@ async function describeLink(realRoot: string, linkPath: string): Promise<string>
  * - a directory or other non-regular file;
  * - a file larger than maxManagedFileBytes.
  */
+/**
+ * Refuses content that would take a managed file over the size limit: written, the next read
+ * (resolveManagedFile) would refuse the file, while the snapshot updated after the push would
+ * still hold it.
+ */
+export function checkManagedFileSize(path: string, content: string, maxBytes = maxManagedFileBytes): void {
+  const size = Buffer.byteLength(content, "utf8");
+  if (size > maxBytes)
+    throw refuse(
+      path,
+      `would be ${size} bytes after this change, over the ${formatBytes(maxBytes)} (${maxBytes} bytes) limit ` +
+        `for a managed file; nothing was committed; split it, or manage a smaller file that holds the claim references`,
+    );
+}
+
 export async function resolveManagedFile(
   root: string,
   path: string,

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { FailoverError, isFailoverError } from "../domain/failover-error.js";
-import { resolveManagedFile } from "./clone-paths.js";
+import { checkManagedFileSize, resolveManagedFile } from "./clone-paths.js";
 import { diskFullError } from "./disk-full.js";
 import { isDirectory, removeInterruptedClones, removeStaleLocks, samePath } from "./clone-recovery.js";
 import type { HistoryCommit } from "./commit-history.js";
@@ -166,6 +166,7 @@ export class WorkingClone {
       // Every path is checked before any is written (an evacuation writes dozens, so in parallel).
       const targets = await Promise.all(
         [...files].map(async ([path, content]) => {
+          checkManagedFileSize(path, content);
           const real = await resolveManagedFile(this.directory, path);
           if (real === undefined)
             throw new FailoverError("INTERNAL", `${path}: not in the working tree; nothing was committed`);

@@ -390,6 +390,33 @@ describe("WorkingClone over a real SSH server", () => {
     expect(await readFile(outside, "utf8")).toBe("secret");
   });
 
+  it("refuses to write a file over the managed-file size limit, and writes none of the others", async () => {
+    const repo = await newRepo({ "apps/a.yaml": "a: 1\n", "apps/b.yaml": "b: 1\n" });
+    const { clone } = await makeClone(server, repo);
+    await clone.sync();
+    const head = await git(["rev-parse", "HEAD"], clone.directory);
+    const big = `b: ${"x".repeat(512 * 1024)}\n`;
+    const error = await failure(
+      clone.commit(
+        new Map([
+          ["apps/a.yaml", "a: 2\n"],
+          ["apps/b.yaml", big],
+        ]),
+        message,
+      ),
+    );
+    expect(error.code).toBe("MANIFEST_UNSUPPORTED");
+    expect(error.message).toMatch(
+      /^apps\/b\.yaml: would be 524292 bytes after this change, over the 512\.0 KiB \(524288 bytes\) limit/,
+    );
+    expect(await readFile(join(clone.directory, "apps/a.yaml"), "utf8")).toBe("a: 1\n");
+    expect(await git(["status", "--porcelain"], clone.directory)).toBe("");
+    expect(await git(["rev-parse", "HEAD"], clone.directory)).toBe(head);
+    // Up to the limit is fine.
+    await clone.commit(new Map([["apps/b.yaml", "x".repeat(512 * 1024)]]), message);
+    expect(await git(["rev-parse", "HEAD"], clone.directory)).not.toBe(head);
+  });
+
   it("recovers from stale locks, a non-repository, another remote and an interrupted clone", async () => {
     const repo = await newRepo();
     const { clone, dataDir, logs } = await makeClone(server, repo);
