@@ -58,13 +58,20 @@ async function follow(
   const out = json ? ctx.io.stderr : ctx.io.stdout;
   out.write(`${started.id}: ${started.action} ${started.services.join(", ")} started\n`);
   const seen = new Map<string, string>();
+  const startShown = new Set<string>();
   let op = started;
   for (;;) {
     for (const step of op.steps) {
       const line = renderStepChange(step);
       if (seen.get(step.name) === line) continue;
       seen.set(step.name, line);
-      if (step.state !== "pending") out.write(line);
+      if (step.state === "pending") continue;
+      // A step that began and ended between two polls still shows its start (from Git), so
+      // the output always reads start, then end, for every step that ran.
+      if (step.state !== "running" && !startShown.has(step.name) && step.startedAt !== null)
+        out.write(`${step.name}: running: started ${step.startedAt}\n`);
+      startShown.add(step.name);
+      out.write(line);
     }
     if (op.state !== "running") break;
     await new Promise((resolve) => setTimeout(resolve, pollMs));
